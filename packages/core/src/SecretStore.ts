@@ -1,0 +1,35 @@
+/**
+ * The port the cache loads secrets through. `TestSecretStore` implements it in memory; the AWS store implements it
+ * over the AWS SDK.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type { SecretStoreError } from "./SecretsError.js"
+import type { SecretRequest, SecretValue } from "./SecretValue.js"
+
+/**
+ * A source of secrets.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class SecretStore extends Context.Tag("@effect-secrets/core/SecretStore")<SecretStore, SecretStore.Service>() {}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace SecretStore {
+  /**
+   * The service makes exactly one `fetch` per cache load: retrying throttled or failed calls, timeouts and mapping
+   * the backend's errors to `SecretStoreError` are the store's business. A store must never put any part of a secret
+   * value into an error.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    readonly fetch: (request: SecretRequest) => Effect.Effect<SecretValue, SecretStoreError>
+  }
+}

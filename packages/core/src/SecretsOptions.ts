@@ -1,0 +1,188 @@
+/**
+ * How the cache behaves: TTL, capacity, refresh-ahead, stale-if-error, jitter and failure backoff.
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+
+/**
+ * Options of `SecretsService.layer`. Every field is optional; the defaults suit a secret rotated daily or less often.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SecretsOptions {
+  /** How long an entry is fresh. Keep it below the rotation interval. Default: 5 minutes. */
+  readonly timeToLive?: Duration.DurationInput | undefined
+  /** How many entries are kept; the least recently used is evicted beyond it. Default: 1024. */
+  readonly capacity?: number | undefined
+  /**
+   * Fraction of the TTL after which a read still returns the cached value at once but also starts one background
+   * refresh, so steady traffic never waits at the TTL boundary. In (0, 1]; 1 turns it off. Default: 0.8.
+   */
+  readonly refreshAhead?: number | undefined
+  /**
+   * How long past its TTL an entry may still be served while loads fail transiently (`SecretsUnavailable`).
+   * 0 turns stale-if-error off. Default: 15 minutes.
+   */
+  readonly maxStale?: Duration.DurationInput | undefined
+  /**
+   * Each entry's TTL is drawn uniformly in [ttl * (1 - jitter), ttl] from Effect's `Random`, so entries loaded
+   * together do not all expire together. In [0, 1). Default: 0.1.
+   */
+  readonly jitter?: number | undefined
+  /**
+   * How long a failed load is remembered (and shared by every caller) before the next read tries the store again:
+   * `base`, doubling per consecutive failure, up to `max`. Defaults: 1 second and 1 minute.
+   */
+  readonly failureBackoff?: {
+    readonly base?: Duration.DurationInput | undefined
+    readonly max?: Duration.DurationInput | undefined
+  } | undefined
+}
+
+/**
+ * The defaults, spelled out.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaults = {
+  timeToLive: Duration.minutes(5),
+  capacity: 1024,
+  refreshAhead: 0.8,
+  maxStale: Duration.minutes(15),
+  jitter: 0.1,
+  failureBackoff: { base: Duration.seconds(1), max: Duration.minutes(1) }
+} as const
+
+/**
+ * Options with every default filled in and every rule checked.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResolvedSecretsOptions {
+  readonly timeToLive: Duration.Duration
+  readonly capacity: number
+  readonly refreshAhead: number
+  readonly maxStale: Duration.Duration
+  readonly jitter: number
+  readonly failureBackoff: { readonly base: Duration.Duration; readonly max: Duration.Duration }
+}
+
+/**
+ * Options that break a rule (a negative TTL, a jitter of 2, ...). A defect: options are code, not input.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidSecretsOptions extends Schema.TaggedError<InvalidSecretsOptions>()("InvalidSecretsOptions", {
+  option: Schema.String,
+  reason: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Invalid SecretsOptions.${this.option}: ${this.reason}`
+  }
+}
+
+/**
+ * Fills in the defaults and checks every rule.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const resolve = (options: SecretsOptions = {}): Either.Either<ResolvedSecretsOptions, InvalidSecretsOptions> => {
+  const fail = (option: string, reason: string) => Either.left(new InvalidSecretsOptions({ option, reason }))
+  const duration = (input: Duration.DurationInput | undefined, fallback: Duration.Duration) =>
+    input === undefined ? Duration.decodeUnknown(fallback) : Duration.decodeUnknown(input)
+
+  const timeToLive = duration(options.timeToLive, defaults.timeToLive)
+  if (timeToLive._tag === "None" || !Duration.isFinite(timeToLive.value) || Duration.toMillis(timeToLive.value) <= 0) {
+    return fail("timeToLive", "must be a finite duration above zero")
+  }
+  const maxStale = duration(options.maxStale, defaults.maxStale)
+  if (maxStale._tag === "None" || Duration.toMillis(maxStale.value) < 0) {
+    return fail("maxStale", "must be a duration of zero or more")
+  }
+  const base = duration(options.failureBackoff?.base, defaults.failureBackoff.base)
+  if (base._tag === "None" || !Duration.isFinite(base.value) || Duration.toMillis(base.value) <= 0) {
+    return fail("failureBackoff.base", "must be a finite duration above zero")
+  }
+  const max = duration(options.failureBackoff?.max, defaults.failureBackoff.max)
+  if (max._tag === "None" || !Duration.isFinite(max.value) || Duration.lessThan(max.value, base.value)) {
+    return fail("failureBackoff.max", "must be a finite duration no shorter than failureBackoff.base")
+  }
+  const capacity = options.capacity ?? defaults.capacity
+  if (!Number.isSafeInteger(capacity) || capacity < 1) {
+    return fail("capacity", "must be a whole number of at least 1")
+  }
+  const refreshAhead = options.refreshAhead ?? defaults.refreshAhead
+  if (!(refreshAhead > 0 && refreshAhead <= 1)) {
+    return fail("refreshAhead", "must be in (0, 1]; 1 turns refresh-ahead off")
+  }
+  const jitter = options.jitter ?? defaults.jitter
+  if (!(jitter >= 0 && jitter < 1)) {
+    return fail("jitter", "must be in [0, 1)")
+  }
+  return Either.right({
+    timeToLive: timeToLive.value,
+    capacity,
+    refreshAhead,
+    maxStale: maxStale.value,
+    jitter,
+    failureBackoff: { base: base.value, max: max.value }
+  })
+}
+
+/**
+ * Reads the options from Effect `Config`, so operators can set them from the environment:
+ * `SECRETS_CACHE_TIME_TO_LIVE` ("5 minutes"), `SECRETS_CACHE_CAPACITY`, `SECRETS_CACHE_REFRESH_AHEAD`,
+ * `SECRETS_CACHE_MAX_STALE`, `SECRETS_CACHE_JITTER`, `SECRETS_CACHE_FAILURE_BACKOFF_BASE` and
+ * `SECRETS_CACHE_FAILURE_BACKOFF_MAX`. Unset variables keep their defaults; a value that breaks a rule fails with
+ * `ConfigError.InvalidData`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<SecretsOptions> = Config.all({
+  timeToLive: Config.option(Config.duration("TIME_TO_LIVE")),
+  capacity: Config.option(Config.integer("CAPACITY")),
+  refreshAhead: Config.option(Config.number("REFRESH_AHEAD")),
+  maxStale: Config.option(Config.duration("MAX_STALE")),
+  jitter: Config.option(Config.number("JITTER")),
+  base: Config.option(Config.duration("FAILURE_BACKOFF_BASE")),
+  max: Config.option(Config.duration("FAILURE_BACKOFF_MAX"))
+}).pipe(
+  Config.nested("SECRETS_CACHE"),
+  Config.mapOrFail((c): Either.Either<SecretsOptions, ConfigError.ConfigError> => {
+    const options: SecretsOptions = {
+      timeToLive: c.timeToLive._tag === "Some" ? c.timeToLive.value : undefined,
+      capacity: c.capacity._tag === "Some" ? c.capacity.value : undefined,
+      refreshAhead: c.refreshAhead._tag === "Some" ? c.refreshAhead.value : undefined,
+      maxStale: c.maxStale._tag === "Some" ? c.maxStale.value : undefined,
+      jitter: c.jitter._tag === "Some" ? c.jitter.value : undefined,
+      failureBackoff: {
+        base: c.base._tag === "Some" ? c.base.value : undefined,
+        max: c.max._tag === "Some" ? c.max.value : undefined
+      }
+    }
+    return Either.match(resolve(options), {
+      onLeft: (e) => Either.left(ConfigError.InvalidData(["SECRETS_CACHE", e.option], e.message)),
+      onRight: () => Either.right(options)
+    })
+  })
+)
+
+/**
+ * The options' companion: `SecretsOptions.defaults`, `SecretsOptions.resolve` and `SecretsOptions.config`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const SecretsOptions = { defaults, resolve, config } as const

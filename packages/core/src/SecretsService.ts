@@ -1,0 +1,193 @@
+/**
+ * `SecretsService`: read secrets through an in-memory cache that is deduplicated, rotation-aware, resilient and
+ * leak-proof.
+ *
+ * @since 0.1.0
+ */
+import type * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
+import type * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import { decodeJson } from "./internal/decode.js"
+import * as internal from "./internal/secretsCache.js"
+import type { SecretsError } from "./SecretsError.js"
+import { SecretDecodeError } from "./SecretsError.js"
+import * as SecretsOptions from "./SecretsOptions.js"
+import { SecretStore } from "./SecretStore.js"
+import type { SecretValue, VersionSelector } from "./SecretValue.js"
+import { TestSecretStore } from "./TestSecretStore.js"
+
+/**
+ * Counters since the layer was built, and the number of values held now.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SecretsStats {
+  /** Reads answered from a fresh entry. */
+  readonly hits: number
+  /** Reads that needed a load, or were answered by a remembered failure. */
+  readonly misses: number
+  /** Store calls made. */
+  readonly loads: number
+  /** Store calls that failed. */
+  readonly loadFailures: number
+  /** Reads answered with a value past its TTL because the store failed transiently (stale-if-error). */
+  readonly staleReads: number
+  /** Background refreshes started by refresh-ahead. */
+  readonly backgroundRefreshes: number
+  /** Values dropped: least recently used at capacity, revoked, or past `maxStale`. */
+  readonly evictions: number
+  /** Values held now. */
+  readonly size: number
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class SecretsService extends Context.Tag("@effect-secrets/core/SecretsService")<
+  SecretsService,
+  SecretsService.Service
+>() {
+  /**
+   * The service over whatever `SecretStore` is provided.
+   *
+   * @since 0.1.0
+   */
+  static readonly layer = (options?: SecretsOptions.SecretsOptions): Layer.Layer<SecretsService, never, SecretStore> =>
+    Layer.scoped(SecretsService, make(options))
+
+  /**
+   * The service with its options read from `Config` (by default `SecretsOptions.config`: `SECRETS_CACHE_*`
+   * environment variables).
+   *
+   * @since 0.1.0
+   */
+  static readonly layerConfig = (
+    config: Config.Config<SecretsOptions.SecretsOptions> = SecretsOptions.config
+  ): Layer.Layer<SecretsService, ConfigError.ConfigError, SecretStore> =>
+    Layer.scoped(SecretsService, Effect.flatMap(config, make))
+
+  /**
+   * The service over an in-memory `TestSecretStore`, for your own tests: rotate with `TestSecretStore.put`, inject
+   * faults with `failNext`, and drive TTLs with `TestClock`.
+   *
+   * @since 0.1.0
+   */
+  static readonly layerTest = (
+    secrets?: Readonly<Record<string, string | Uint8Array>>,
+    options?: SecretsOptions.SecretsOptions
+  ): Layer.Layer<SecretsService | TestSecretStore | SecretStore> =>
+    SecretsService.layer(options).pipe(Layer.provideMerge(TestSecretStore.layer(secrets)))
+}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace SecretsService {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    /** The secret, from the cache when fresh, loaded (once, however many callers wait) when not. */
+    readonly get: (secretId: string, options?: VersionSelector) => Effect.Effect<SecretValue, SecretsError>
+    /** The SecretString; a binary secret fails with `SecretDecodeError`. */
+    readonly getString: (
+      secretId: string,
+      options?: VersionSelector
+    ) => Effect.Effect<Redacted.Redacted<string>, SecretsError>
+    /** The SecretBinary; a string secret fails with `SecretDecodeError`. */
+    readonly getBinary: (
+      secretId: string,
+      options?: VersionSelector
+    ) => Effect.Effect<Redacted.Redacted<Uint8Array>, SecretsError>
+    /**
+     * The SecretString parsed as JSON and decoded with `schema` (declare sensitive fields `Schema.Redacted(...)`).
+     * Failures name the path and the expected type, never the value. A version is decoded once per schema.
+     */
+    readonly getJson: <A, I>(
+      secretId: string,
+      schema: Schema.Schema<A, I, never>,
+      options?: VersionSelector
+    ) => Effect.Effect<A, SecretsError>
+    /**
+     * Loads now (joining a load already in flight) and replaces the entry. Fails with the store's error as it is;
+     * a transient failure leaves the previous value in place.
+     */
+    readonly refresh: (secretId: string, options?: VersionSelector) => Effect.Effect<SecretValue, SecretsError>
+    /** Drops the entry; a load in flight will not put it back. */
+    readonly invalidate: (secretId: string, options?: VersionSelector) => Effect.Effect<void>
+    /** Drops every entry. */
+    readonly invalidateAll: Effect.Effect<void>
+    readonly stats: Effect.Effect<SecretsStats>
+  }
+}
+
+/**
+ * Builds the service in the current scope: closing the scope stops its loads and background refreshes. Options that
+ * break a rule are a defect (`InvalidSecretsOptions`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options?: SecretsOptions.SecretsOptions
+): Effect.Effect<SecretsService.Service, never, SecretStore | Scope.Scope> =>
+  Effect.gen(function*() {
+    const resolved = yield* Either.match(SecretsOptions.resolve(options), {
+      onLeft: Effect.die,
+      onRight: Effect.succeed
+    })
+    const store = yield* SecretStore
+    // The service's own clock and random: every deadline and every jitter draw follows them (TestClock, TestRandom).
+    const clock = yield* Effect.clock
+    const random = yield* Effect.random
+    const cache = yield* internal.make(store, resolved, clock, random)
+
+    // Decoded JSON per version and schema, so a hot `getJson` does not parse on every call.
+    const decoded = new WeakMap<SecretValue, WeakMap<object, Either.Either<unknown, SecretDecodeError>>>()
+    const decode = <A, I>(secret: SecretValue, schema: Schema.Schema<A, I, never>): Effect.Effect<A, SecretsError> => {
+      let bySchema = decoded.get(secret)
+      if (bySchema === undefined) {
+        bySchema = new WeakMap()
+        decoded.set(secret, bySchema)
+      }
+      let result = bySchema.get(schema) as Either.Either<A, SecretDecodeError> | undefined
+      if (result === undefined) {
+        result = decodeJson(secret, schema)
+        bySchema.set(schema, result)
+      }
+      return result
+    }
+
+    return SecretsService.of({
+      get: cache.get,
+      getString: (secretId, options) =>
+        Effect.flatMap(cache.get(secretId, options), (secret) =>
+          secret.kind === "string"
+            ? Effect.succeed(secret.value)
+            : Effect.fail(
+              new SecretDecodeError({ secretId, path: [], expected: "a SecretString (the secret is binary)" })
+            )),
+      getBinary: (secretId, options) =>
+        Effect.flatMap(cache.get(secretId, options), (secret) =>
+          secret.kind === "binary"
+            ? Effect.succeed(secret.value)
+            : Effect.fail(
+              new SecretDecodeError({ secretId, path: [], expected: "a SecretBinary (the secret is a string)" })
+            )),
+      getJson: (secretId, schema, options) =>
+        Effect.flatMap(cache.get(secretId, options), (secret) => decode(secret, schema)),
+      refresh: cache.refresh,
+      invalidate: cache.invalidate,
+      invalidateAll: cache.invalidateAll,
+      stats: cache.stats
+    })
+  })

@@ -1,0 +1,69 @@
+/** @internal */
+import * as Either from "effect/Either"
+import type * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
+import { SecretDecodeError } from "../SecretsError.js"
+import type { SecretValue } from "../SecretValue.js"
+
+/**
+ * Parses a SecretString as JSON and decodes it with a schema, reporting failures by path and expected type only.
+ *
+ * `Schema.parseJson` would copy `JSON.parse`'s message (which quotes the text) into its error, and every
+ * `ParseResult` formatter prints the `actual` value, even under `Schema.Redacted`; so neither is used here.
+ *
+ * @internal
+ */
+export const decodeJson = <A, I>(
+  secret: SecretValue,
+  schema: Schema.Schema<A, I, never>
+): Either.Either<A, SecretDecodeError> => {
+  const fail = (path: ReadonlyArray<string | number>, expected: string) =>
+    Either.left(new SecretDecodeError({ secretId: secret.secretId, path, expected }))
+  if (secret.kind !== "string") return fail([], "a SecretString holding JSON (the secret is binary)")
+  let json: unknown
+  try {
+    json = JSON.parse(Redacted.value(secret.value))
+  } catch {
+    return fail([], "a JSON document")
+  }
+  const result = Schema.decodeUnknownEither(schema)(json, { errors: "first", onExcessProperty: "ignore" })
+  if (Either.isRight(result)) return Either.right(result.right)
+  const { expected, path } = firstProblem(result.left.issue, [])
+  return fail(path, expected)
+}
+
+// Walks to the first failing leaf, collecting the path. Only the schema side (`ast`) is ever read, never `actual`
+// nor `message` (a message annotation may be computed from the actual value).
+const firstProblem = (
+  issue: ParseResult.ParseIssue,
+  path: Array<string | number>
+): { readonly path: ReadonlyArray<string | number>; readonly expected: string } => {
+  switch (issue._tag) {
+    case "Pointer": {
+      const segments = Array.isArray(issue.path) ? issue.path : [issue.path]
+      for (const segment of segments) path.push(typeof segment === "number" ? segment : String(segment))
+      return firstProblem(issue.issue, path)
+    }
+    case "Composite": {
+      if (AST.isUnion(issue.ast)) return { path, expected: describe(issue.ast) }
+      const first = Array.isArray(issue.issues) ? issue.issues[0] : issue.issues
+      return first === undefined ? { path, expected: describe(issue.ast) } : firstProblem(first, path)
+    }
+    case "Refinement":
+      return issue.kind === "Predicate" ? { path, expected: describe(issue.ast) } : firstProblem(issue.issue, path)
+    case "Transformation":
+      return issue.kind === "Transformation" ? { path, expected: describe(issue.ast) } : firstProblem(issue.issue, path)
+    case "Missing":
+      return { path, expected: `${describe(issue.ast)} (the field is missing)` }
+    case "Unexpected":
+      return { path, expected: "no such element" }
+    case "Forbidden":
+      return { path, expected: "a schema that decodes synchronously" }
+    case "Type":
+      return { path, expected: describe(issue.ast) }
+  }
+}
+
+const describe = (ast: AST.AST | AST.Type): string => String(ast)

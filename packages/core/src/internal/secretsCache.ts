@@ -1,0 +1,319 @@
+/**
+ * The cache policy, top to bottom. Each rule carries the name the README gives it.
+ *
+ * - Entries live in a `Map` keyed by secret id and version selector. A fresh entry is returned from it directly
+ *   (the hit path: one `Map` lookup, one clock read, no `Cache` call, no allocation).
+ * - Everything else goes through a load. Effect's `Cache` keeps one load per key at a time (lookup deduplication);
+ *   its key is a `Load`, one per generation of a slot, compared by reference.
+ * - Loads run in fibers the service owns (a `FiberSet` in the layer's scope), never on a caller's fiber: interrupting
+ *   a caller interrupts only that caller's wait. Closing the layer interrupts loads and background refreshes.
+ * - A load commits its result to its slot only if it is still the slot's current load and the slot is still in the
+ *   map (generations): an older load never overwrites what a newer one, an `invalidate` or an eviction did.
+ *
+ * @internal
+ */
+import * as Cache from "effect/Cache"
+import * as Cause from "effect/Cause"
+import type * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberSet from "effect/FiberSet"
+import type * as Random from "effect/Random"
+import type * as Scope from "effect/Scope"
+import type { SecretsError, SecretStoreError } from "../SecretsError.js"
+import { isTransient } from "../SecretsError.js"
+import type { ResolvedSecretsOptions } from "../SecretsOptions.js"
+import type { SecretsStats } from "../SecretsService.js"
+import type { SecretStore } from "../SecretStore.js"
+import type { SecretRequest, SecretValue, VersionSelector } from "../SecretValue.js"
+import { cacheKey, validateRequest } from "./secretId.js"
+
+/** @internal */
+export interface SecretsCache {
+  readonly get: (secretId: string, options?: VersionSelector) => Effect.Effect<SecretValue, SecretsError>
+  readonly refresh: (secretId: string, options?: VersionSelector) => Effect.Effect<SecretValue, SecretsError>
+  readonly invalidate: (secretId: string, options?: VersionSelector) => Effect.Effect<void>
+  readonly invalidateAll: Effect.Effect<void>
+  readonly stats: Effect.Effect<SecretsStats>
+}
+
+// Deadlines are monotonic nanoseconds (`Clock.currentTimeNanos`), never wall time: a wall-clock step back must not
+// extend a TTL.
+interface Entry {
+  readonly value: SecretValue
+  readonly success: Effect.Effect<SecretValue> // built once, so a hit allocates nothing
+  readonly refreshAt: number
+  readonly expiresAt: number
+  readonly staleUntil: number
+}
+
+interface Failure {
+  readonly cause: Cause.Cause<SecretStoreError>
+  readonly transient: boolean
+  readonly retryAt: number
+}
+
+class Slot {
+  entry: Entry | undefined = undefined
+  failure: Failure | undefined = undefined
+  consecutiveFailures = 0
+  refreshing = false
+  lastUsed = 0
+  load: Load
+  constructor(readonly key: string, readonly request: SecretRequest) {
+    this.load = new Load(this)
+  }
+}
+
+// One generation of a slot: the key of the `Cache` that deduplicates its load. A slot gets a new `Load` each time a
+// load commits, so a finished load is never joined again.
+class Load {
+  constructor(readonly slot: Slot) {}
+}
+
+const superseded = Symbol("superseded")
+type LoadResult = Exit.Exit<SecretValue, SecretStoreError> | typeof superseded
+
+/** @internal */
+export const make = (
+  store: SecretStore.Service,
+  options: ResolvedSecretsOptions,
+  clock: Clock.Clock,
+  random: Random.Random
+): Effect.Effect<SecretsCache, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const ttl = Duration.toMillis(options.timeToLive) * 1e6
+    const maxStale = Duration.toMillis(options.maxStale) * 1e6
+    const backoffBase = Duration.toMillis(options.failureBackoff.base) * 1e6
+    const backoffMax = Duration.toMillis(options.failureBackoff.max) * 1e6
+    const now = (): number => Number(clock.unsafeCurrentTimeNanos())
+
+    const slots = new Map<string, Slot>()
+    let tick = 0 // recency for LRU: a hit stamps its slot, eviction takes the smallest stamp
+    const counters = {
+      hits: 0,
+      misses: 0,
+      loads: 0,
+      loadFailures: 0,
+      staleReads: 0,
+      backgroundRefreshes: 0,
+      evictions: 0
+    }
+
+    const fibers = yield* FiberSet.make<LoadResult>()
+    const run = yield* FiberSet.runtime(fibers)<never>()
+
+    // Rule "one load per key": the Cache runs `startLoad` once per `Load` while callers wait on it together.
+    const inflight = yield* Cache.make<Load, LoadResult>({
+      capacity: Number.MAX_SAFE_INTEGER,
+      timeToLive: Duration.infinity,
+      lookup: (load) => startLoad(load)
+    })
+
+    const startLoad = (load: Load): Effect.Effect<LoadResult> =>
+      Effect.suspend((): Effect.Effect<LoadResult> => {
+        const slot = load.slot
+        // Joined too late: the load this caller saw has committed already; its result is in the slot.
+        if (slot.load !== load || slots.get(slot.key) !== slot) return Effect.succeed(superseded)
+        counters.loads++
+        const startedAt = now()
+        return Effect.flatMap(Effect.exit(store.fetch(slot.request)), (exit) =>
+          Effect.map(random.next, (draw) => {
+            commit(load, exit, startedAt, draw)
+            return exit
+          }))
+      })
+
+    // Runs (or joins) the slot's current load in a fiber of the service, then drops the Cache entry: the Cache only
+    // ever holds loads in flight, never values.
+    const loadInBackground = (load: Load): Fiber.RuntimeFiber<LoadResult> =>
+      run(
+        Effect.flatMap(inflight.getEither(load), (either) =>
+          Either.isRight(either)
+            ? Effect.as(inflight.invalidate(load), either.right)
+            : Effect.succeed(either.left))
+      )
+
+    const commit = (load: Load, exit: Exit.Exit<SecretValue, SecretStoreError>, startedAt: number, draw: number) => {
+      const slot = load.slot
+      if (slot.load !== load) return
+      slot.load = new Load(slot)
+      // Rule "generations": invalidated or evicted while loading; the result goes to the waiters only.
+      if (slots.get(slot.key) !== slot) return
+      if (Exit.isSuccess(exit)) {
+        // Rule "jitter": this entry's TTL is drawn in [ttl * (1 - jitter), ttl].
+        const lifetime = ttl * (1 - options.jitter * draw)
+        // Rule "TTL": the age counts from when the store call started: the value is no older than that.
+        slot.entry = {
+          value: exit.value,
+          success: Effect.succeed(exit.value),
+          refreshAt: startedAt + lifetime * options.refreshAhead,
+          expiresAt: startedAt + lifetime,
+          staleUntil: startedAt + lifetime + maxStale
+        }
+        slot.failure = undefined
+        slot.consecutiveFailures = 0
+        return
+      }
+      if (Exit.isInterrupted(exit)) return
+      counters.loadFailures++
+      slot.consecutiveFailures++
+      const error = Cause.failureOption(exit.cause)
+      const transient = error._tag === "Some" && isTransient(error.value)
+      // Rule "failure backoff": a failure is remembered for base * 2^(n-1), at most max, never for the TTL.
+      const backoff = Math.min(backoffMax, backoffBase * 2 ** (slot.consecutiveFailures - 1))
+      slot.failure = { cause: exit.cause, transient, retryAt: now() + backoff }
+      // Rule "evict on revocation": anything but a transient failure drops the value at once.
+      if (!transient && slot.entry !== undefined) {
+        slot.entry = undefined
+        counters.evictions++
+      }
+    }
+
+    // Rule "stale-if-error": a transient failure is answered with the previous value until TTL + maxStale.
+    const settle = (slot: Slot, cause: Cause.Cause<SecretStoreError>): Effect.Effect<SecretValue, SecretsError> => {
+      const entry = slot.entry
+      if (entry !== undefined && slots.get(slot.key) === slot && isTransientCause(cause)) {
+        if (now() < entry.staleUntil) {
+          counters.staleReads++
+          return entry.success
+        }
+        slot.entry = undefined // past maxStale: no longer worth keeping
+        counters.evictions++
+      }
+      return Effect.failCause(cause)
+    }
+
+    // After a load: its own result or, when the load had committed before this caller joined it, the slot's state
+    // (a remembered failure means the last load failed; otherwise the entry is the last load's value).
+    const afterLoad = (
+      slot: Slot,
+      result: LoadResult,
+      onFailure: (slot: Slot, cause: Cause.Cause<SecretStoreError>) => Effect.Effect<SecretValue, SecretsError>,
+      again: () => Effect.Effect<SecretValue, SecretsError>
+    ): Effect.Effect<SecretValue, SecretsError> => {
+      if (result !== superseded) return Exit.isSuccess(result) ? result : onFailure(slot, result.cause)
+      if (slots.get(slot.key) !== slot) return again()
+      if (slot.failure !== undefined) return onFailure(slot, slot.failure.cause)
+      return slot.entry !== undefined ? slot.entry.success : again()
+    }
+
+    // Rule "refresh-ahead": past `refreshAhead` of its TTL, a hit also starts one background refresh.
+    const refreshAhead = (slot: Slot, at: number) => {
+      if (slot.refreshing || (slot.failure !== undefined && at < slot.failure.retryAt)) return
+      slot.refreshing = true
+      counters.backgroundRefreshes++
+      loadInBackground(slot.load).addObserver(() => {
+        slot.refreshing = false
+      })
+    }
+
+    // Rule "LRU": at capacity, the least recently used slot makes room.
+    const insert = (request: SecretRequest, key: string): Slot => {
+      if (slots.size >= options.capacity) {
+        let oldest: Slot | undefined
+        for (const slot of slots.values()) {
+          if (oldest === undefined || slot.lastUsed < oldest.lastUsed) oldest = slot
+        }
+        if (oldest !== undefined) {
+          slots.delete(oldest.key)
+          oldest.entry = undefined
+          counters.evictions++
+        }
+      }
+      const slot = new Slot(key, request)
+      slots.set(key, slot)
+      return slot
+    }
+
+    const slotFor = (secretId: string, options: VersionSelector | undefined): Either.Either<Slot, SecretsError> => {
+      const key = cacheKey(secretId, options)
+      const existing = slots.get(key)
+      if (existing !== undefined) return Either.right(existing)
+      // Rule "validate first": a bad id fails before any store call.
+      return Either.map(validateRequest(secretId, options), (request) => insert(request, key))
+    }
+
+    const read = (secretId: string, options: VersionSelector | undefined): Effect.Effect<SecretValue, SecretsError> => {
+      const slot = slots.get(cacheKey(secretId, options))
+      const at = now()
+      if (slot !== undefined) {
+        slot.lastUsed = ++tick
+        const entry = slot.entry
+        // Rule "TTL": fresh while its age is below its TTL.
+        if (entry !== undefined && at < entry.expiresAt) {
+          counters.hits++
+          if (at >= entry.refreshAt) refreshAhead(slot, at)
+          return entry.success
+        }
+        // Rule "failure backoff": inside the window, the remembered failure is shared without a store call.
+        if (slot.failure !== undefined && at < slot.failure.retryAt) {
+          counters.misses++
+          return settle(slot, slot.failure.cause)
+        }
+      }
+      counters.misses++
+      return load(secretId, options)
+    }
+
+    const load = (secretId: string, options: VersionSelector | undefined): Effect.Effect<SecretValue, SecretsError> =>
+      Effect.suspend(() => {
+        const found = slotFor(secretId, options)
+        if (Either.isLeft(found)) return Effect.fail(found.left)
+        const slot = found.right
+        slot.lastUsed = ++tick
+        return Effect.flatMap(
+          Fiber.join(loadInBackground(slot.load)),
+          (result) => afterLoad(slot, result, settle, () => read(secretId, options))
+        )
+      })
+
+    const refresh = (
+      secretId: string,
+      options: VersionSelector | undefined
+    ): Effect.Effect<SecretValue, SecretsError> =>
+      Effect.suspend(() => {
+        const found = slotFor(secretId, options)
+        if (Either.isLeft(found)) return Effect.fail(found.left)
+        const slot = found.right
+        slot.lastUsed = ++tick
+        // An explicit refresh reports a failure as it is; the entry keeps its value through a transient one.
+        return Effect.flatMap(
+          Fiber.join(loadInBackground(slot.load)),
+          (result) => afterLoad(slot, result, failWith, () => refresh(secretId, options))
+        )
+      })
+
+    return {
+      get: (secretId, options) => Effect.suspend(() => read(secretId, options)),
+      refresh,
+      invalidate: (secretId, options) =>
+        Effect.sync(() => {
+          const key = cacheKey(secretId, options)
+          const slot = slots.get(key)
+          if (slot !== undefined) {
+            slots.delete(key)
+            slot.entry = undefined
+          }
+        }),
+      invalidateAll: Effect.sync(() => {
+        for (const slot of slots.values()) slot.entry = undefined
+        slots.clear()
+      }),
+      stats: Effect.sync(() => {
+        let size = 0
+        for (const slot of slots.values()) if (slot.entry !== undefined) size++
+        return { ...counters, size }
+      })
+    }
+  })
+
+const failWith = (_: Slot, cause: Cause.Cause<SecretStoreError>) => Effect.failCause(cause)
+
+const isTransientCause = (cause: Cause.Cause<SecretStoreError>): boolean => {
+  const error = Cause.failureOption(cause)
+  return error._tag === "Some" && isTransient(error.value)
+}
