@@ -151,15 +151,14 @@ export const resolve = (options: SecretsOptions = {}): Either.Either<ResolvedSec
  * @category config
  */
 export const config: Config.Config<SecretsOptions> = Config.all({
-  timeToLive: Config.option(Config.duration("TIME_TO_LIVE")),
-  capacity: Config.option(Config.integer("CAPACITY")),
-  refreshAhead: Config.option(Config.number("REFRESH_AHEAD")),
-  maxStale: Config.option(Config.duration("MAX_STALE")),
-  jitter: Config.option(Config.number("JITTER")),
-  base: Config.option(Config.duration("FAILURE_BACKOFF_BASE")),
-  max: Config.option(Config.duration("FAILURE_BACKOFF_MAX"))
+  timeToLive: Config.option(Config.duration("SECRETS_CACHE_TIME_TO_LIVE")),
+  capacity: Config.option(Config.integer("SECRETS_CACHE_CAPACITY")),
+  refreshAhead: Config.option(Config.number("SECRETS_CACHE_REFRESH_AHEAD")),
+  maxStale: Config.option(Config.duration("SECRETS_CACHE_MAX_STALE")),
+  jitter: Config.option(Config.number("SECRETS_CACHE_JITTER")),
+  base: Config.option(Config.duration("SECRETS_CACHE_FAILURE_BACKOFF_BASE")),
+  max: Config.option(Config.duration("SECRETS_CACHE_FAILURE_BACKOFF_MAX"))
 }).pipe(
-  Config.nested("SECRETS_CACHE"),
   Config.mapOrFail((c): Either.Either<SecretsOptions, ConfigError.ConfigError> => {
     const options: SecretsOptions = {
       timeToLive: c.timeToLive._tag === "Some" ? c.timeToLive.value : undefined,
@@ -173,7 +172,7 @@ export const config: Config.Config<SecretsOptions> = Config.all({
       }
     }
     return Either.match(resolve(options), {
-      onLeft: (e) => Either.left(ConfigError.InvalidData(["SECRETS_CACHE", e.option], e.message)),
+      onLeft: (e) => Either.left(ConfigError.InvalidData([], `${e.message} (from the SECRETS_CACHE_* settings)`)),
       onRight: () => Either.right(options)
     })
   })

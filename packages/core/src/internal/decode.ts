@@ -1,4 +1,5 @@
 /** @internal */
+import * as Arr from "effect/Array"
 import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
@@ -47,9 +48,13 @@ const firstProblem = (
       return firstProblem(issue.issue, path)
     }
     case "Composite": {
-      if (AST.isUnion(issue.ast)) return { path, expected: describe(issue.ast) }
-      const first = Array.isArray(issue.issues) ? issue.issues[0] : issue.issues
-      return first === undefined ? { path, expected: describe(issue.ast) } : firstProblem(first, path)
+      const issues = Arr.ensure(issue.issues)
+      // In a union, follow the one member that got past its type check (an optional field is `T | undefined`);
+      // if none or several did, the union itself is what was expected.
+      const next = AST.isUnion(issue.ast)
+        ? (issues.filter((i) => i._tag !== "Type").length === 1 ? issues.find((i) => i._tag !== "Type") : undefined)
+        : issues[0]
+      return next === undefined ? { path, expected: describe(issue.ast) } : firstProblem(next, path)
     }
     case "Refinement":
       return issue.kind === "Predicate" ? { path, expected: describe(issue.ast) } : firstProblem(issue.issue, path)
