@@ -16,7 +16,7 @@ import type * as Scope from "effect/Scope"
 import { decodeJson } from "./internal/decode.js"
 import * as internal from "./internal/secretsCache.js"
 import type { SecretsError } from "./SecretsError.js"
-import { SecretDecodeError } from "./SecretsError.js"
+import type { SecretDecodeError } from "./SecretsError.js"
 import * as SecretsOptions from "./SecretsOptions.js"
 import { SecretStore } from "./SecretStore.js"
 import type { SecretValue, VersionSelector } from "./SecretValue.js"
@@ -168,23 +168,11 @@ export const make = (
     }
 
     return SecretsService.of({
-      get: cache.get,
-      getString: (secretId, options) =>
-        Effect.flatMap(cache.get(secretId, options), (secret) =>
-          secret.kind === "string"
-            ? Effect.succeed(secret.value)
-            : Effect.fail(
-              new SecretDecodeError({ secretId, path: [], expected: "a SecretString (the secret is binary)" })
-            )),
-      getBinary: (secretId, options) =>
-        Effect.flatMap(cache.get(secretId, options), (secret) =>
-          secret.kind === "binary"
-            ? Effect.succeed(secret.value)
-            : Effect.fail(
-              new SecretDecodeError({ secretId, path: [], expected: "a SecretBinary (the secret is a string)" })
-            )),
+      get: (secretId, options) => cache.read("value", secretId, options),
+      getString: (secretId, options) => cache.read("string", secretId, options),
+      getBinary: (secretId, options) => cache.read("binary", secretId, options),
       getJson: (secretId, schema, options) =>
-        Effect.flatMap(cache.get(secretId, options), (secret) => decode(secret, schema)),
+        Effect.flatMap(cache.read("value", secretId, options), (secret) => decode(secret, schema)),
       refresh: cache.refresh,
       invalidate: cache.invalidate,
       invalidateAll: cache.invalidateAll,

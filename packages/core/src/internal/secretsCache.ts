@@ -22,9 +22,10 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import type * as Random from "effect/Random"
+import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { SecretsError, SecretStoreError } from "../SecretsError.js"
-import { isTransient } from "../SecretsError.js"
+import { isTransient, SecretDecodeError } from "../SecretsError.js"
 import type { ResolvedSecretsOptions } from "../SecretsOptions.js"
 import type { SecretsStats } from "../SecretsService.js"
 import type { SecretStore } from "../SecretStore.js"
@@ -33,18 +34,55 @@ import { cacheKey, validateRequest } from "./secretId.js"
 
 /** @internal */
 export interface SecretsCache {
-  readonly get: (secretId: string, options?: VersionSelector) => Effect.Effect<SecretValue, SecretsError>
+  /** Reads a secret as one of its views: the prebuilt effects of a fresh entry are returned as they are. */
+  readonly read: <K extends keyof Views>(
+    view: K,
+    secretId: string,
+    options?: VersionSelector
+  ) => Effect.Effect<Effect.Effect.Success<Views[K]>, SecretsError>
   readonly refresh: (secretId: string, options?: VersionSelector) => Effect.Effect<SecretValue, SecretsError>
   readonly invalidate: (secretId: string, options?: VersionSelector) => Effect.Effect<void>
   readonly invalidateAll: Effect.Effect<void>
   readonly stats: Effect.Effect<SecretsStats>
 }
 
+/**
+ * What a caller can ask of a secret, built once per loaded version so a hit returns a ready effect.
+ *
+ * @internal
+ */
+export interface Views {
+  readonly value: Effect.Effect<SecretValue>
+  readonly string: Effect.Effect<Redacted.Redacted<string>, SecretDecodeError>
+  readonly binary: Effect.Effect<Redacted.Redacted<Uint8Array>, SecretDecodeError>
+}
+
+const viewsOf = (secret: SecretValue): Views => ({
+  value: Effect.succeed(secret),
+  string: secret.kind === "string"
+    ? Effect.succeed(secret.value)
+    : Effect.fail(
+      new SecretDecodeError({ secretId: secret.secretId, path: [], expected: "a SecretString (the secret is binary)" })
+    ),
+  binary: secret.kind === "binary"
+    ? Effect.succeed(secret.value)
+    : Effect.fail(
+      new SecretDecodeError({
+        secretId: secret.secretId,
+        path: [],
+        expected: "a SecretBinary (the secret is a string)"
+      })
+    )
+})
+
+// TypeScript cannot follow a generic key into a record of effects; this is the one place that says it holds.
+const pick = <K extends keyof Views>(views: Views, view: K) =>
+  views[view] as unknown as Effect.Effect<Effect.Effect.Success<Views[K]>, SecretsError>
+
 // Deadlines are monotonic nanoseconds (`Clock.currentTimeNanos`), never wall time: a wall-clock step back must not
 // extend a TTL.
 interface Entry {
-  readonly value: SecretValue
-  readonly success: Effect.Effect<SecretValue> // built once, so a hit allocates nothing
+  readonly views: Views // built once, so a hit allocates nothing
   readonly refreshAt: number
   readonly expiresAt: number
   readonly staleUntil: number
@@ -71,6 +109,7 @@ class Slot {
 // One generation of a slot: the key of the `Cache` that deduplicates its load. A slot gets a new `Load` each time a
 // load commits, so a finished load is never joined again.
 class Load {
+  started = false
   constructor(readonly slot: Slot) {}
 }
 
@@ -118,6 +157,7 @@ export const make = (
         const slot = load.slot
         // Joined too late: the load this caller saw has committed already; its result is in the slot.
         if (slot.load !== load || slots.get(slot.key) !== slot) return Effect.succeed(superseded)
+        load.started = true
         counters.loads++
         const startedAt = now()
         return Effect.flatMap(Effect.exit(store.fetch(slot.request)), (exit) =>
@@ -137,6 +177,16 @@ export const make = (
             : Effect.succeed(either.left))
       )
 
+    // A caller waits for the slot's current load. Only the first needs a fiber of the service to run it; once it has
+    // started, the others wait on its Cache entry directly (an interruptible wait of their own, nothing more).
+    const awaitLoad = (load: Load): Effect.Effect<LoadResult> =>
+      load.started
+        ? Effect.flatMap(
+          inflight.getOption(load),
+          (found) => found._tag === "Some" ? Effect.succeed(found.value) : Fiber.join(loadInBackground(load))
+        )
+        : Fiber.join(loadInBackground(load))
+
     const commit = (load: Load, exit: Exit.Exit<SecretValue, SecretStoreError>, startedAt: number, draw: number) => {
       const slot = load.slot
       if (slot.load !== load) return
@@ -148,8 +198,7 @@ export const make = (
         const lifetime = ttl * (1 - options.jitter * draw)
         // Rule "TTL": the age counts from when the store call started: the value is no older than that.
         slot.entry = {
-          value: exit.value,
-          success: Effect.succeed(exit.value),
+          views: viewsOf(exit.value),
           refreshAt: startedAt + lifetime * options.refreshAhead,
           expiresAt: startedAt + lifetime,
           staleUntil: startedAt + lifetime + maxStale
@@ -174,12 +223,12 @@ export const make = (
     }
 
     // Rule "stale-if-error": a transient failure is answered with the previous value until TTL + maxStale.
-    const settle = (slot: Slot, cause: Cause.Cause<SecretStoreError>): Effect.Effect<SecretValue, SecretsError> => {
+    const settle = (slot: Slot, cause: Cause.Cause<SecretStoreError>): Effect.Effect<Views, SecretsError> => {
       const entry = slot.entry
       if (entry !== undefined && slots.get(slot.key) === slot && isTransientCause(cause)) {
         if (now() < entry.staleUntil) {
           counters.staleReads++
-          return entry.success
+          return Effect.succeed(entry.views)
         }
         slot.entry = undefined // past maxStale: no longer worth keeping
         counters.evictions++
@@ -192,13 +241,15 @@ export const make = (
     const afterLoad = (
       slot: Slot,
       result: LoadResult,
-      onFailure: (slot: Slot, cause: Cause.Cause<SecretStoreError>) => Effect.Effect<SecretValue, SecretsError>,
-      again: () => Effect.Effect<SecretValue, SecretsError>
-    ): Effect.Effect<SecretValue, SecretsError> => {
-      if (result !== superseded) return Exit.isSuccess(result) ? result : onFailure(slot, result.cause)
+      onFailure: (slot: Slot, cause: Cause.Cause<SecretStoreError>) => Effect.Effect<Views, SecretsError>,
+      again: () => Effect.Effect<Views, SecretsError>
+    ): Effect.Effect<Views, SecretsError> => {
+      if (result !== superseded) {
+        return Exit.isSuccess(result) ? Effect.succeed(viewsOf(result.value)) : onFailure(slot, result.cause)
+      }
       if (slots.get(slot.key) !== slot) return again()
       if (slot.failure !== undefined) return onFailure(slot, slot.failure.cause)
-      return slot.entry !== undefined ? slot.entry.success : again()
+      return slot.entry !== undefined ? Effect.succeed(slot.entry.views) : again()
     }
 
     // Rule "refresh-ahead": past `refreshAhead` of its TTL, a hit also starts one background refresh.
@@ -237,7 +288,12 @@ export const make = (
       return Either.map(validateRequest(secretId, options), (request) => insert(request, key))
     }
 
-    const read = (secretId: string, options: VersionSelector | undefined): Effect.Effect<SecretValue, SecretsError> => {
+    // The hit path: one Map lookup, one clock read, and the entry's prebuilt effect.
+    const read = <K extends keyof Views>(
+      view: K,
+      secretId: string,
+      options: VersionSelector | undefined
+    ): Effect.Effect<Effect.Effect.Success<Views[K]>, SecretsError> => {
       const slot = slots.get(cacheKey(secretId, options))
       const at = now()
       if (slot !== undefined) {
@@ -247,34 +303,31 @@ export const make = (
         if (entry !== undefined && at < entry.expiresAt) {
           counters.hits++
           if (at >= entry.refreshAt) refreshAhead(slot, at)
-          return entry.success
+          return pick(entry.views, view)
         }
         // Rule "failure backoff": inside the window, the remembered failure is shared without a store call.
         if (slot.failure !== undefined && at < slot.failure.retryAt) {
           counters.misses++
-          return settle(slot, slot.failure.cause)
+          return Effect.flatMap(settle(slot, slot.failure.cause), (views) => pick(views, view))
         }
       }
       counters.misses++
-      return load(secretId, options)
+      return Effect.flatMap(load(secretId, options), (views) => pick(views, view))
     }
 
-    const load = (secretId: string, options: VersionSelector | undefined): Effect.Effect<SecretValue, SecretsError> =>
+    const load = (secretId: string, options: VersionSelector | undefined): Effect.Effect<Views, SecretsError> =>
       Effect.suspend(() => {
         const found = slotFor(secretId, options)
         if (Either.isLeft(found)) return Effect.fail(found.left)
         const slot = found.right
         slot.lastUsed = ++tick
         return Effect.flatMap(
-          Fiber.join(loadInBackground(slot.load)),
-          (result) => afterLoad(slot, result, settle, () => read(secretId, options))
+          awaitLoad(slot.load),
+          (result) => afterLoad(slot, result, settle, () => read("value", secretId, options).pipe(Effect.map(viewsOf)))
         )
       })
 
-    const refresh = (
-      secretId: string,
-      options: VersionSelector | undefined
-    ): Effect.Effect<SecretValue, SecretsError> =>
+    const refresh = (secretId: string, options: VersionSelector | undefined): Effect.Effect<Views, SecretsError> =>
       Effect.suspend(() => {
         const found = slotFor(secretId, options)
         if (Either.isLeft(found)) return Effect.fail(found.left)
@@ -282,14 +335,14 @@ export const make = (
         slot.lastUsed = ++tick
         // An explicit refresh reports a failure as it is; the entry keeps its value through a transient one.
         return Effect.flatMap(
-          Fiber.join(loadInBackground(slot.load)),
+          awaitLoad(slot.load),
           (result) => afterLoad(slot, result, failWith, () => refresh(secretId, options))
         )
       })
 
     return {
-      get: (secretId, options) => Effect.suspend(() => read(secretId, options)),
-      refresh,
+      read: (view, secretId, options) => Effect.suspend(() => read(view, secretId, options)),
+      refresh: (secretId, options) => Effect.flatMap(refresh(secretId, options), (views) => views.value),
       invalidate: (secretId, options) =>
         Effect.sync(() => {
           const key = cacheKey(secretId, options)

@@ -1,0 +1,75 @@
+/**
+ * Timing loops: a warm-up, then `rounds` timed rounds of `iterations` operations each; one ns/op figure per round.
+ */
+import { Effect } from "effect"
+
+const envInt = (name: string, fallback: number): number => {
+  const raw = process.env[name]
+  const parsed = raw === undefined ? Number.NaN : Number(raw)
+  return Number.isSafeInteger(parsed) && parsed > 0 ? parsed : fallback
+}
+
+export const settings = {
+  rounds: envInt("BENCH_ROUNDS", 5),
+  iterations: envInt("BENCH_ITERATIONS", 500_000),
+  warmup: envInt("BENCH_WARMUP", 200_000)
+} as const
+
+/** Where results go, so the optimizer cannot drop the work that produced them. */
+export const blackhole: { value: unknown } = { value: undefined }
+
+export const now = (): bigint => process.hrtime.bigint()
+
+const perOp = (start: bigint, end: bigint, iterations: number): number => Number(end - start) / iterations
+
+/** Runs `op` in the calling fiber: one `yield*` per operation, as user code would. */
+export const fiberLoop = <A, E, R>(op: () => Effect.Effect<A, E, R>): Effect.Effect<Array<number>, E, R> =>
+  Effect.gen(function*() {
+    const { iterations, rounds, warmup } = settings
+    for (let i = 0; i < warmup; i++) blackhole.value = yield* op()
+    const results: Array<number> = []
+    for (let round = 0; round < rounds; round++) {
+      const start = now()
+      for (let i = 0; i < iterations; i++) blackhole.value = yield* op()
+      results.push(perOp(start, now(), iterations))
+    }
+    return results
+  })
+
+/** Runs `op` in an async function: one `await` per operation. `beforeRound` runs untimed before each timed round. */
+export const promiseLoop = async <A>(
+  op: () => Promise<A>,
+  hooks: { readonly beforeRound?: () => Promise<void>; readonly afterRound?: () => void } = {}
+): Promise<Array<number>> => {
+  const { iterations, rounds, warmup } = settings
+  await hooks.beforeRound?.()
+  for (let i = 0; i < warmup; i++) blackhole.value = await op()
+  const results: Array<number> = []
+  for (let round = 0; round < rounds; round++) {
+    await hooks.beforeRound?.()
+    const start = now()
+    for (let i = 0; i < iterations; i++) blackhole.value = await op()
+    results.push(perOp(start, now(), iterations))
+    hooks.afterRound?.()
+  }
+  return results
+}
+
+/** Runs `round(iterations)` synchronously; `round` holds its own loop so nothing but the work is timed. */
+export const syncLoop = (round: (iterations: number) => unknown): Array<number> => {
+  const { iterations, rounds, warmup } = settings
+  blackhole.value = round(warmup)
+  const results: Array<number> = []
+  for (let r = 0; r < rounds; r++) {
+    const start = now()
+    blackhole.value = round(iterations)
+    results.push(perOp(start, now(), iterations))
+  }
+  return results
+}
+
+export const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
