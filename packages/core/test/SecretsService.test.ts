@@ -39,6 +39,7 @@ describe("SecretsService", () => {
           yield* TestClock.adjust("100 millis")
           const values = yield* Effect.forEach(fibers, Fiber.join)
           assert.deepStrictEqual(new Set(values.map(text)), new Set(["v1"]))
+          assert.strictEqual(new Set(values).size, 1, "one result, shared")
           assert.strictEqual(yield* store.fetchCount("db"), 1)
         })))
 

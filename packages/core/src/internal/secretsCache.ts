@@ -82,6 +82,7 @@ const pick = <K extends keyof Views>(views: Views, view: K) =>
 // Deadlines are monotonic nanoseconds (`Clock.currentTimeNanos`), never wall time: a wall-clock step back must not
 // extend a TTL.
 interface Entry {
+  readonly secret: SecretValue
   readonly views: Views // built once, so a hit allocates nothing
   readonly refreshAt: number
   readonly expiresAt: number
@@ -90,7 +91,6 @@ interface Entry {
 
 interface Failure {
   readonly cause: Cause.Cause<SecretStoreError>
-  readonly transient: boolean
   readonly retryAt: number
 }
 
@@ -198,6 +198,7 @@ export const make = (
         const lifetime = ttl * (1 - options.jitter * draw)
         // Rule "TTL": the age counts from when the store call started: the value is no older than that.
         slot.entry = {
+          secret: exit.value,
           views: viewsOf(exit.value),
           refreshAt: startedAt + lifetime * options.refreshAhead,
           expiresAt: startedAt + lifetime,
@@ -210,13 +211,11 @@ export const make = (
       if (Exit.isInterrupted(exit)) return
       counters.loadFailures++
       slot.consecutiveFailures++
-      const error = Cause.failureOption(exit.cause)
-      const transient = error._tag === "Some" && isTransient(error.value)
       // Rule "failure backoff": a failure is remembered for base * 2^(n-1), at most max, never for the TTL.
       const backoff = Math.min(backoffMax, backoffBase * 2 ** (slot.consecutiveFailures - 1))
-      slot.failure = { cause: exit.cause, transient, retryAt: now() + backoff }
+      slot.failure = { cause: exit.cause, retryAt: now() + backoff }
       // Rule "evict on revocation": anything but a transient failure drops the value at once.
-      if (!transient && slot.entry !== undefined) {
+      if (!isTransientCause(exit.cause) && slot.entry !== undefined) {
         slot.entry = undefined
         counters.evictions++
       }
@@ -245,7 +244,12 @@ export const make = (
       again: () => Effect.Effect<Views, SecretsError>
     ): Effect.Effect<Views, SecretsError> => {
       if (result !== superseded) {
-        return Exit.isSuccess(result) ? Effect.succeed(viewsOf(result.value)) : onFailure(slot, result.cause)
+        if (Exit.isFailure(result)) return onFailure(slot, result.cause)
+        // Every waiter of a committed load shares the entry's views; a discarded load's waiters get their own.
+        const entry = slot.entry
+        return Effect.succeed(
+          entry !== undefined && entry.secret === result.value ? entry.views : viewsOf(result.value)
+        )
       }
       if (slots.get(slot.key) !== slot) return again()
       if (slot.failure !== undefined) return onFailure(slot, slot.failure.cause)
@@ -315,30 +319,27 @@ export const make = (
       return Effect.flatMap(load(secretId, options), (views) => pick(views, view))
     }
 
-    const load = (secretId: string, options: VersionSelector | undefined): Effect.Effect<Views, SecretsError> =>
-      Effect.suspend(() => {
-        const found = slotFor(secretId, options)
-        if (Either.isLeft(found)) return Effect.fail(found.left)
-        const slot = found.right
-        slot.lastUsed = ++tick
-        return Effect.flatMap(
-          awaitLoad(slot.load),
-          (result) => afterLoad(slot, result, settle, () => read("value", secretId, options).pipe(Effect.map(viewsOf)))
-        )
-      })
-
-    const refresh = (secretId: string, options: VersionSelector | undefined): Effect.Effect<Views, SecretsError> =>
-      Effect.suspend(() => {
-        const found = slotFor(secretId, options)
-        if (Either.isLeft(found)) return Effect.fail(found.left)
-        const slot = found.right
-        slot.lastUsed = ++tick
-        // An explicit refresh reports a failure as it is; the entry keeps its value through a transient one.
-        return Effect.flatMap(
-          awaitLoad(slot.load),
-          (result) => afterLoad(slot, result, failWith, () => refresh(secretId, options))
-        )
-      })
+    // Joins (or starts) the slot's current load; `onFailure` decides what a failed load becomes for this caller. When
+    // the slot went away while waiting (invalidated, evicted), it tries again on the slot that replaced it.
+    const loadThen = (
+      onFailure: (slot: Slot, cause: Cause.Cause<SecretStoreError>) => Effect.Effect<Views, SecretsError>
+    ) => {
+      const run = (secretId: string, options: VersionSelector | undefined): Effect.Effect<Views, SecretsError> =>
+        Effect.suspend(() => {
+          const found = slotFor(secretId, options)
+          if (Either.isLeft(found)) return Effect.fail(found.left)
+          const slot = found.right
+          slot.lastUsed = ++tick
+          return Effect.flatMap(
+            awaitLoad(slot.load),
+            (result) => afterLoad(slot, result, onFailure, () => run(secretId, options))
+          )
+        })
+      return run
+    }
+    const load = loadThen(settle)
+    // An explicit refresh reports a failure as it is; the entry keeps its value through a transient one.
+    const refresh = loadThen(failWith)
 
     return {
       read: (view, secretId, options) => Effect.suspend(() => read(view, secretId, options)),
