@@ -6,6 +6,7 @@
  */
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
 import type { SecretStoreError } from "./SecretsError.js"
 import type { SecretRequest, SecretValue } from "./SecretValue.js"
 
@@ -31,5 +32,16 @@ export declare namespace SecretStore {
    */
   export interface Service {
     readonly fetch: (request: SecretRequest) => Effect.Effect<SecretValue, SecretStoreError>
+    /**
+     * Optional: reads the current (`AWSCURRENT`) versions of up to `batchSize` secrets in one call (Secrets Manager's
+     * `BatchGetSecretValue`). The result has one entry per requested id; a secret that fails (not found, denied)
+     * fails alone. The whole call fails only when the batch itself does (throttled, not permitted, ...): with
+     * `SecretAccessDenied` the service falls back to single fetches.
+     */
+    readonly fetchBatch?: (
+      secretIds: ReadonlyArray<string>
+    ) => Effect.Effect<ReadonlyMap<string, Exit.Exit<SecretValue, SecretStoreError>>, SecretStoreError>
+    /** How many ids one `fetchBatch` call takes at most (20 for Secrets Manager). */
+    readonly batchSize?: number
   }
 }

@@ -33,7 +33,7 @@ export interface SecretsStats {
   readonly hits: number
   /** Reads that needed a load, or were answered by a remembered failure. */
   readonly misses: number
-  /** Store calls made. */
+  /** Loads made: one store call each, or one share of a batched prefetch call. */
   readonly loads: number
   /** Store calls that failed. */
   readonly loadFailures: number
@@ -122,6 +122,15 @@ export declare namespace SecretsService {
      * a transient failure leaves the previous value in place.
      */
     readonly refresh: (secretId: string, options?: VersionSelector) => Effect.Effect<SecretValue, SecretsError>
+    /**
+     * Warms the cache with the current versions of many secrets: with the store's batch read where it has one
+     * (`BatchGetSecretValue`, 20 ids per call, falling back to single reads without batch permission), one read per
+     * secret otherwise. Secrets already fresh or loading are left alone. One result per id, in order: a secret that
+     * fails fails alone.
+     */
+    readonly prefetch: (
+      secretIds: Iterable<string>
+    ) => Effect.Effect<ReadonlyArray<Either.Either<SecretValue, SecretsError>>>
     /** Drops the entry; a load in flight will not put it back. */
     readonly invalidate: (secretId: string, options?: VersionSelector) => Effect.Effect<void>
     /** Drops every entry. */
@@ -173,6 +182,7 @@ export const make = (
       getBinary: (secretId, options) => cache.read("binary", secretId, options),
       getJson: (secretId, schema, options) =>
         Effect.flatMap(cache.read("value", secretId, options), (secret) => decode(secret, schema)),
+      prefetch: cache.prefetch,
       refresh: cache.refresh,
       invalidate: cache.invalidate,
       invalidateAll: cache.invalidateAll,

@@ -7,6 +7,7 @@
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type { SecretStoreError } from "./SecretsError.js"
@@ -64,8 +65,15 @@ export declare namespace TestSecretStore {
     readonly failNext: (secretId: string, failure: TestFailure, times?: number) => Effect.Effect<void>
     /** Every fetch from now on takes this long, on Effect's `Clock`. */
     readonly setLatency: (latency: Duration.DurationInput) => Effect.Effect<void>
-    /** Store calls made, failed ones included: for one secret (by the id it was asked for), or for all. */
+    /**
+     * Store calls made, failed ones included: for one secret (by the id it was asked for; a batch counts for each of
+     * its ids), or for all (a batch counts once).
+     */
     readonly fetchCount: (secretId?: string) => Effect.Effect<number>
+    /** Batch calls (`fetchBatch`) made. */
+    readonly batchCount: Effect.Effect<number>
+    /** The next `times` batch calls (default 1) fail as a whole; `"accessDenied"` is a role without batch permission. */
+    readonly failNextBatch: (failure: TestFailure, times?: number) => Effect.Effect<void>
   }
 }
 
@@ -96,6 +104,8 @@ export const make = (
   Effect.gen(function*() {
     const byName = new Map<string, StoredSecret>()
     const faults = new Map<string, Array<TestFailure>>()
+    const batchFaults: Array<TestFailure> = []
+    let batches = 0
     const counts = new Map<string, number>()
     let total = 0
     let latency = Duration.zero
@@ -159,23 +169,40 @@ export const make = (
 
     // The answer is decided when the call starts (as a server reads the version when the request arrives) and
     // delivered after the latency.
+    const answer = (request: SecretRequest): Exit.Exit<SecretValue, SecretStoreError> => {
+      const key = find(request.secretId)?.name ?? request.secretId
+      counts.set(request.secretId, (counts.get(request.secretId) ?? 0) + 1)
+      const queued = faults.get(key)
+      const injected = queued?.shift()
+      if (queued !== undefined && queued.length === 0) faults.delete(key)
+      const result = injected === undefined ? select(request) : fault(request.secretId, injected)
+      return "kind" in result ? Exit.succeed(result) : Exit.fail(result)
+    }
+    const afterLatency = <A, E>(exit: Exit.Exit<A, E>): Effect.Effect<A, E> =>
+      Duration.toMillis(latency) > 0 ? Effect.zipRight(Effect.sleep(latency), exit) : exit
+
     const fetch = (request: SecretRequest): Effect.Effect<SecretValue, SecretStoreError> =>
       Effect.suspend(() => {
         total++
-        const key = find(request.secretId)?.name ?? request.secretId
-        counts.set(request.secretId, (counts.get(request.secretId) ?? 0) + 1)
-        const queued = faults.get(key)
-        const injected = queued?.shift()
-        if (queued !== undefined && queued.length === 0) faults.delete(key)
-        const answer = injected === undefined ? select(request) : fault(request.secretId, injected)
-        const delivered = "kind" in answer ? Effect.succeed(answer) : Effect.fail(answer)
-        return Duration.toMillis(latency) > 0 ? Effect.zipRight(Effect.sleep(latency), delivered) : delivered
+        return afterLatency(answer(request))
+      })
+
+    const fetchBatch = (secretIds: ReadonlyArray<string>) =>
+      Effect.suspend(() => {
+        total++
+        batches++
+        const failure = batchFaults.shift()
+        if (failure !== undefined) return afterLatency(Exit.fail(fault(secretIds[0] ?? "", failure)))
+        const answers = new Map(secretIds.map((secretId) => [secretId, answer({ secretId })] as const))
+        return afterLatency(Exit.succeed(answers as ReadonlyMap<string, Exit.Exit<SecretValue, SecretStoreError>>))
       })
 
     for (const [name, value] of Object.entries(secrets ?? {})) yield* put(name, value)
 
     return {
       fetch,
+      fetchBatch,
+      batchSize: 20,
       put,
       remove: (secretId) =>
         Effect.sync(() => {
@@ -193,6 +220,11 @@ export const make = (
         Effect.sync(() => {
           latency = Duration.decode(input)
         }),
-      fetchCount: (secretId) => Effect.sync(() => secretId === undefined ? total : counts.get(secretId) ?? 0)
+      fetchCount: (secretId) => Effect.sync(() => secretId === undefined ? total : counts.get(secretId) ?? 0),
+      batchCount: Effect.sync(() => batches),
+      failNextBatch: (failure, times = 1) =>
+        Effect.sync(() => {
+          for (let i = 0; i < times; i++) batchFaults.push(failure)
+        })
     }
   })

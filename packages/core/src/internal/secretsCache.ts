@@ -12,20 +12,23 @@
  *
  * @internal
  */
+import * as Arr from "effect/Array"
 import * as Cache from "effect/Cache"
 import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
 import type * as Random from "effect/Random"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { SecretsError, SecretStoreError } from "../SecretsError.js"
-import { isTransient, SecretDecodeError } from "../SecretsError.js"
+import { isTransient, SecretDecodeError, SecretNotFound } from "../SecretsError.js"
 import type { ResolvedSecretsOptions } from "../SecretsOptions.js"
 import type { SecretsStats } from "../SecretsService.js"
 import type { SecretStore } from "../SecretStore.js"
@@ -41,6 +44,9 @@ export interface SecretsCache {
     options?: VersionSelector
   ) => Effect.Effect<Effect.Effect.Success<Views[K]>, SecretsError>
   readonly refresh: (secretId: string, options?: VersionSelector) => Effect.Effect<SecretValue, SecretsError>
+  readonly prefetch: (
+    secretIds: Iterable<string>
+  ) => Effect.Effect<ReadonlyArray<Either.Either<SecretValue, SecretsError>>>
   readonly invalidate: (secretId: string, options?: VersionSelector) => Effect.Effect<void>
   readonly invalidateAll: Effect.Effect<void>
   readonly stats: Effect.Effect<SecretsStats>
@@ -142,7 +148,7 @@ export const make = (
       evictions: 0
     }
 
-    const fibers = yield* FiberSet.make<LoadResult>()
+    const fibers = yield* FiberSet.make()
     const run = yield* FiberSet.runtime(fibers)<never>()
 
     // Rule "one load per key": the Cache runs `startLoad` once per `Load` while callers wait on it together.
@@ -152,6 +158,9 @@ export const make = (
       lookup: (load) => startLoad(load)
     })
 
+    // Loads whose answer a prefetch batch brings instead of a store call of their own.
+    const batchAnswers = new WeakMap<Load, Deferred.Deferred<SecretValue, SecretStoreError>>()
+
     const startLoad = (load: Load): Effect.Effect<LoadResult> =>
       Effect.suspend((): Effect.Effect<LoadResult> => {
         const slot = load.slot
@@ -160,7 +169,9 @@ export const make = (
         load.started = true
         counters.loads++
         const startedAt = now()
-        return Effect.flatMap(Effect.exit(store.fetch(slot.request)), (exit) =>
+        const answer = batchAnswers.get(load)
+        const call = answer === undefined ? store.fetch(slot.request) : Deferred.await(answer)
+        return Effect.flatMap(Effect.exit(call), (exit) =>
           Effect.map(random.next, (draw) => {
             commit(load, exit, startedAt, draw)
             return exit
@@ -341,8 +352,84 @@ export const make = (
     // An explicit refresh reports a failure as it is; the entry keeps its value through a transient one.
     const refresh = loadThen(failWith)
 
+    // Answers batched loads: `fetchBatch` in chunks where the store has it, single fetches where it has not or where
+    // the batch is not permitted. Every answer is delivered whatever happens, so no load waits forever.
+    const answerBatch = (loads: ReadonlyArray<Load>): Effect.Effect<void> => {
+      const deliver = (load: Load, exit: Exit.Exit<SecretValue, SecretStoreError>) => {
+        const answer = batchAnswers.get(load)
+        return answer === undefined ? Effect.void : Deferred.done(answer, exit)
+      }
+      const single = (load: Load) =>
+        Effect.flatMap(Effect.exit(store.fetch(load.slot.request)), (exit) => deliver(load, exit))
+      const fetchBatch = store.fetchBatch
+      const size = Math.max(1, store.batchSize ?? 20)
+      const work = fetchBatch === undefined
+        ? Effect.forEach(loads, single, { concurrency: size, discard: true })
+        : Effect.forEach(
+          Arr.chunksOf(loads, size),
+          (chunk) =>
+            Effect.matchEffect(fetchBatch(chunk.map((load) => load.slot.request.secretId)), {
+              // Rule "batch fallback": without batch permission, the same secrets are read one by one.
+              onFailure: (error) =>
+                error._tag === "SecretAccessDenied"
+                  ? Effect.forEach(chunk, single, { concurrency: size, discard: true })
+                  : Effect.forEach(chunk, (load) => deliver(load, Exit.fail(error)), { discard: true }),
+              onSuccess: (answers) =>
+                Effect.forEach(chunk, (load) => {
+                  const secretId = load.slot.request.secretId
+                  return deliver(load, answers.get(secretId) ?? Exit.fail(new SecretNotFound({ secretId })))
+                }, { discard: true })
+            }),
+          { concurrency: 4, discard: true }
+        )
+      return Effect.onExit(work, () =>
+        Effect.forEach(loads, (load) => {
+          const answer = batchAnswers.get(load)
+          return answer === undefined ? Effect.void : Deferred.interrupt(answer)
+        }, { discard: true }))
+    }
+
+    // Rule "prefetch": warms the cache. Secrets with a fresh entry or a load in flight are left alone; the others are
+    // loaded as usual (so readers join them), their store calls made together by `answerBatch`.
+    const prefetch = (secretIds: Iterable<string>) =>
+      Effect.suspend(() => {
+        const reads: Array<Effect.Effect<Views, SecretsError>> = []
+        const toBatch: Array<Load> = []
+        const at = now()
+        for (const secretId of secretIds) {
+          const found = slotFor(secretId, undefined)
+          if (Either.isLeft(found)) {
+            reads.push(Effect.fail(found.left))
+            continue
+          }
+          const slot = found.right
+          slot.lastUsed = ++tick
+          if (slot.entry !== undefined && at < slot.entry.expiresAt) {
+            reads.push(Effect.succeed(slot.entry.views))
+            continue
+          }
+          const current = slot.load
+          if (!current.started && !batchAnswers.has(current)) {
+            batchAnswers.set(current, Deferred.unsafeMake<SecretValue, SecretStoreError>(FiberId.none))
+            toBatch.push(current)
+            loadInBackground(current)
+          }
+          // The result of this very load, not of whatever load is current when this runs.
+          reads.push(
+            Effect.flatMap(awaitLoad(current), (result) =>
+              afterLoad(slot, result, settle, () => load(secretId, undefined)))
+          )
+        }
+        if (toBatch.length > 0) {
+          run(answerBatch(toBatch))
+        }
+        return Effect.forEach(reads, (read) =>
+          Effect.either(Effect.flatMap(read, (views) => views.value)))
+      })
+
     return {
       read: (view, secretId, options) => Effect.suspend(() => read(view, secretId, options)),
+      prefetch,
       refresh: (secretId, options) => Effect.flatMap(refresh(secretId, options), (views) => views.value),
       invalidate: (secretId, options) =>
         Effect.sync(() => {

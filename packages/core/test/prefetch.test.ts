@@ -1,0 +1,111 @@
+import type { SecretsOptions } from "@effect-secrets/core"
+import { SecretsService, SecretStore, TestSecretStore } from "@effect-secrets/core"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Either, Fiber, Layer, TestClock } from "effect"
+
+const exact: SecretsOptions = { timeToLive: "60 seconds", jitter: 0, refreshAhead: 1 }
+const ids = Array.from({ length: 45 }, (_, i) => `app/secret-${i}`)
+const seeded = Object.fromEntries(ids.filter((id) => id !== "app/secret-17").map((id) => [id, `value-${id}`]))
+
+const withCache = <A, E>(
+  body: (secrets: SecretsService.Service, store: TestSecretStore.Service) => Effect.Effect<A, E>
+) =>
+  Effect.gen(function*() {
+    return yield* body(yield* SecretsService, yield* TestSecretStore)
+  }).pipe(Effect.provide(SecretsService.layerTest(seeded, exact)))
+
+describe("prefetch", () => {
+  it.effect("45 secrets take 3 batch calls; a missing one fails alone; then every read is a hit", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        const results = yield* secrets.prefetch(ids)
+        assert.strictEqual(yield* store.batchCount, 3)
+        assert.strictEqual(yield* store.fetchCount(), 3)
+        assert.strictEqual(results.length, 45)
+        const failed = results.flatMap((result, i) => Either.isLeft(result) ? [[ids[i], result.left._tag]] : [])
+        assert.deepStrictEqual(failed, [["app/secret-17", "SecretNotFound"]])
+        assert.strictEqual(Either.getOrThrow(results[3]!).name, "app/secret-3")
+        for (const id of ids.filter((id) => id !== "app/secret-17")) yield* secrets.get(id)
+        assert.strictEqual(yield* store.fetchCount(), 3, "no store call after the prefetch")
+        assert.strictEqual((yield* secrets.stats).size, 44)
+      })
+    ))
+
+  it.effect("secrets already fresh are not fetched again", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        yield* secrets.get("app/secret-0")
+        yield* secrets.prefetch(["app/secret-0", "app/secret-1"])
+        assert.strictEqual(yield* store.fetchCount("app/secret-0"), 1)
+        assert.strictEqual(yield* store.fetchCount("app/secret-1"), 1)
+      })
+    ))
+
+  it.effect("a reader arriving during the prefetch joins it instead of making its own call", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        yield* store.setLatency("1 second")
+        const prefetching = yield* Effect.fork(secrets.prefetch(["app/secret-1", "app/secret-2"]))
+        yield* Effect.yieldNow()
+        const reader = yield* Effect.fork(secrets.get("app/secret-2"))
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(prefetching)
+        assert.strictEqual((yield* Fiber.join(reader)).name, "app/secret-2")
+        assert.strictEqual(yield* store.fetchCount(), 1, "one batch call, nothing else")
+      })
+    ))
+
+  it.effect("without batch permission it falls back to single reads", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        yield* store.failNextBatch("accessDenied")
+        const results = yield* secrets.prefetch(["app/secret-1", "app/secret-2", "app/secret-17"])
+        assert.deepStrictEqual(results.map(Either.isRight), [true, true, false])
+        assert.strictEqual(yield* store.batchCount, 1)
+        assert.strictEqual(yield* store.fetchCount(), 4, "the denied batch, then three single reads")
+      })
+    ))
+
+  it.effect("a throttled batch fails its secrets transiently, and they load again after the backoff", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        yield* store.failNextBatch("throttled")
+        const results = yield* secrets.prefetch(["app/secret-1"])
+        assert.strictEqual(Either.flip(results[0]!).pipe(Either.getOrThrow)._tag, "SecretsUnavailable")
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual((yield* secrets.get("app/secret-1")).name, "app/secret-1")
+      })
+    ))
+
+  it.effect("interrupting the caller of a prefetch leaves no secret stuck", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        yield* store.setLatency("1 second")
+        const prefetching = yield* Effect.fork(secrets.prefetch(["app/secret-1"]))
+        yield* Effect.yieldNow()
+        yield* Fiber.interrupt(prefetching)
+        const reader = yield* Effect.fork(secrets.get("app/secret-1"))
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual((yield* Fiber.join(reader)).name, "app/secret-1")
+        assert.strictEqual(yield* store.fetchCount(), 1)
+      })
+    ))
+
+  it.effect("a store without batch reads each secret once, and invalid ids fail alone", () =>
+    Effect.gen(function*() {
+      const secrets = yield* SecretsService
+      const store = yield* TestSecretStore
+      const results = yield* secrets.prefetch(["app/secret-1", "not valid!", "app/secret-2"])
+      assert.deepStrictEqual(results.map((r) => Either.isLeft(r) ? r.left._tag : "ok"), ["ok", "InvalidSecretId", "ok"])
+      assert.strictEqual(yield* store.batchCount, 0)
+      assert.strictEqual(yield* store.fetchCount(), 2)
+    }).pipe(
+      Effect.provide(
+        SecretsService.layer(exact).pipe(
+          // The same store, seen through a port without `fetchBatch`.
+          Layer.provide(Layer.effect(SecretStore, Effect.map(TestSecretStore, (store) => ({ fetch: store.fetch })))),
+          Layer.provideMerge(TestSecretStore.layer(seeded))
+        )
+      )
+    ))
+})
