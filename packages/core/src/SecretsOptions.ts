@@ -91,6 +91,10 @@ export class InvalidSecretsOptions extends Schema.TaggedError<InvalidSecretsOpti
   }
 }
 
+const isNegative = (input: Duration.DurationInput | undefined): boolean =>
+  (typeof input === "number" && input < 0) || (typeof input === "bigint" && input < 0n) ||
+  (typeof input === "string" && input.trim().startsWith("-"))
+
 /**
  * Fills in the defaults and checks every rule.
  *
@@ -107,7 +111,8 @@ export const resolve = (options: SecretsOptions = {}): Either.Either<ResolvedSec
     return fail("timeToLive", "must be a finite duration above zero")
   }
   const maxStale = duration(options.maxStale, defaults.maxStale)
-  if (maxStale._tag === "None" || Duration.toMillis(maxStale.value) < 0) {
+  // Duration turns a negative input into zero; a negative maxStale is a mistake worth naming, not a silent 0.
+  if (maxStale._tag === "None" || isNegative(options.maxStale)) {
     return fail("maxStale", "must be a duration of zero or more")
   }
   const base = duration(options.failureBackoff?.base, defaults.failureBackoff.base)

@@ -11,7 +11,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type { SecretStoreError } from "./SecretsError.js"
-import { SecretAccessDenied, SecretNotFound, SecretsUnavailable } from "./SecretsError.js"
+import { SecretAccessDenied, SecretNotFound, SecretRequestRejected, SecretsUnavailable } from "./SecretsError.js"
 import { SecretStore } from "./SecretStore.js"
 import type { SecretRequest, SecretValue } from "./SecretValue.js"
 
@@ -21,7 +21,7 @@ import type { SecretRequest, SecretValue } from "./SecretValue.js"
  * @since 0.1.0
  * @category models
  */
-export type TestFailure = "throttled" | "unavailable" | "accessDenied"
+export type TestFailure = "throttled" | "unavailable" | "accessDenied" | "rejected" | "defect"
 
 /**
  * @since 0.1.0
@@ -61,7 +61,11 @@ export declare namespace TestSecretStore {
     readonly put: (secretId: string, value: string | Uint8Array) => Effect.Effect<string>
     /** Deletes the secret: later fetches fail with `SecretNotFound`. */
     readonly remove: (secretId: string) => Effect.Effect<void>
-    /** The next `times` fetches of the secret (default 1) fail with the given fault. */
+    /**
+     * The next `times` fetches of the secret (default 1) fail with the given fault: `"throttled"` and `"unavailable"`
+     * are `SecretsUnavailable`, `"accessDenied"` is `SecretAccessDenied`, `"rejected"` is `SecretRequestRejected`, and
+     * `"defect"` makes the call die, as a store with a bug would.
+     */
     readonly failNext: (secretId: string, failure: TestFailure, times?: number) => Effect.Effect<void>
     /** Every fetch from now on takes this long, on Effect's `Clock`. */
     readonly setLatency: (latency: Duration.DurationInput) => Effect.Effect<void>
@@ -156,7 +160,8 @@ export const make = (
         : { ...metadata, kind: "binary", value: Redacted.make(Uint8Array.from(version.value)) }
     }
 
-    const fault = (secretId: string, failure: TestFailure): SecretStoreError => {
+    // "defect" stands for a store with a bug: the call dies instead of failing.
+    const fault = (secretId: string, failure: TestFailure): SecretStoreError | "defect" => {
       switch (failure) {
         case "throttled":
           return new SecretsUnavailable({ secretId, reason: "throttled" })
@@ -164,6 +169,10 @@ export const make = (
           return new SecretsUnavailable({ secretId, reason: "unavailable" })
         case "accessDenied":
           return new SecretAccessDenied({ secretId, reason: "injected by TestSecretStore.failNext" })
+        case "rejected":
+          return new SecretRequestRejected({ secretId, reason: "injected by TestSecretStore.failNext" })
+        case "defect":
+          return "defect"
       }
     }
 
@@ -176,6 +185,7 @@ export const make = (
       const injected = queued?.shift()
       if (queued !== undefined && queued.length === 0) faults.delete(key)
       const result = injected === undefined ? select(request) : fault(request.secretId, injected)
+      if (result === "defect") return Exit.die(new Error("TestSecretStore: injected defect"))
       return "kind" in result ? Exit.succeed(result) : Exit.fail(result)
     }
     const afterLatency = <A, E>(exit: Exit.Exit<A, E>): Effect.Effect<A, E> =>
@@ -192,7 +202,12 @@ export const make = (
         total++
         batches++
         const failure = batchFaults.shift()
-        if (failure !== undefined) return afterLatency(Exit.fail(fault(secretIds[0] ?? "", failure)))
+        if (failure !== undefined) {
+          const error = fault(secretIds.join(","), failure)
+          return afterLatency(
+            error === "defect" ? Exit.die(new Error("TestSecretStore: injected defect")) : Exit.fail(error)
+          )
+        }
         const answers = new Map(secretIds.map((secretId) => [secretId, answer({ secretId })] as const))
         return afterLatency(Exit.succeed(answers as ReadonlyMap<string, Exit.Exit<SecretValue, SecretStoreError>>))
       })

@@ -29,7 +29,13 @@ export const decodeJson = <A, I>(
   } catch {
     return fail([], "a JSON document")
   }
-  const result = Schema.decodeUnknownEither(schema)(json, { errors: "first", onExcessProperty: "ignore" })
+  let result: Either.Either<A, ParseResult.ParseError>
+  try {
+    result = Schema.decodeUnknownEither(schema)(json, { errors: "first", onExcessProperty: "ignore" })
+  } catch {
+    // A transformation that throws (`BigInt(s)`, `new URL(s)`) puts the value in its message: drop it.
+    return fail([], "a value the schema's transformations accept (one of them threw)")
+  }
   if (Either.isRight(result)) return Either.right(result.right)
   const { expected, path } = firstProblem(result.left.issue, [])
   return fail(path, expected)
@@ -49,6 +55,17 @@ const firstProblem = (
     }
     case "Composite": {
       const issues = Arr.ensure(issue.issues)
+      // Keys the schema declares are the schema's words; any other key (a record's, an excess property) came from
+      // the secret, and is shown as <key>.
+      if (AST.isTypeLiteral(issue.ast)) {
+        const declared = new Set<PropertyKey>(issue.ast.propertySignatures.map((ps) => ps.name))
+        const first = issues[0]
+        if (first !== undefined && first._tag === "Pointer") {
+          const segments = Array.isArray(first.path) ? first.path : [first.path]
+          for (const segment of segments) path.push(declared.has(segment) ? String(segment) : "<key>")
+          return firstProblem(first.issue, path)
+        }
+      }
       // In a union, follow the one member that got past its type check (an optional field is `T | undefined`);
       // if none or several did, the union itself is what was expected.
       const next = AST.isUnion(issue.ast)

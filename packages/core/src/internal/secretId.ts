@@ -15,7 +15,9 @@ export const validateRequest = (
   secretId: string,
   options: VersionSelector | undefined
 ): Either.Either<SecretRequest, InvalidSecretId> => {
-  const invalid = (reason: string) => Either.left(new InvalidSecretId({ secretId: String(secretId), reason }))
+  // The id as given, cut short: something pasted by mistake (a value instead of an id) must not travel far.
+  const shown = String(secretId).length > 256 ? `${String(secretId).slice(0, 256)}…` : String(secretId)
+  const invalid = (reason: string) => Either.left(new InvalidSecretId({ secretId: shown, reason }))
   if (typeof secretId !== "string" || secretId.length === 0) return invalid("must be a non-empty string")
   if (secretId.length > 2048) return invalid("must be at most 2048 characters")
   if (!(name.test(secretId) || arn.test(secretId))) {

@@ -28,7 +28,7 @@ import type * as Random from "effect/Random"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { SecretsError, SecretStoreError } from "../SecretsError.js"
-import { isTransient, SecretDecodeError, SecretNotFound } from "../SecretsError.js"
+import { isTransient, SecretDecodeError, SecretNotFound, SecretsUnavailable } from "../SecretsError.js"
 import type { ResolvedSecretsOptions } from "../SecretsOptions.js"
 import type { SecretsStats } from "../SecretsService.js"
 import type { SecretStore } from "../SecretStore.js"
@@ -148,15 +148,39 @@ export const make = (
       evictions: 0
     }
 
+    // Closing the layer drops every value, and later reads fail loudly instead of reading a dead service.
+    let closed = false
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        closed = true
+        for (const slot of slots.values()) slot.entry = undefined
+        slots.clear()
+      })
+    )
     const fibers = yield* FiberSet.make()
     const run = yield* FiberSet.runtime(fibers)<never>()
 
     // Rule "one load per key": the Cache runs `startLoad` once per `Load` while callers wait on it together.
-    const inflight = yield* Cache.make<Load, LoadResult>({
+    const makeInflight = Cache.make<Load, LoadResult>({
       capacity: Number.MAX_SAFE_INTEGER,
       timeToLive: Duration.infinity,
       lookup: (load) => startLoad(load)
     })
+    let inflight = yield* makeInflight
+    // Effect 3's Cache keeps two recency-list nodes per load until it runs over capacity, which an in-flight table
+    // never does: once it has seen enough loads and none is in flight, it is replaced by a fresh one.
+    let loadsInFlight = 0
+    let loadsSinceFresh = 0
+    const renewInflight = Effect.suspend(() =>
+      loadsInFlight === 0 && loadsSinceFresh >= 256
+        ? Effect.map(makeInflight, (fresh) => {
+          if (loadsInFlight === 0) {
+            inflight = fresh
+            loadsSinceFresh = 0
+          }
+        })
+        : Effect.void
+    )
 
     // Loads whose answer a prefetch batch brings instead of a store call of their own.
     const batchAnswers = new WeakMap<Load, Deferred.Deferred<SecretValue, SecretStoreError>>()
@@ -168,6 +192,8 @@ export const make = (
         if (slot.load !== load || slots.get(slot.key) !== slot) return Effect.succeed(superseded)
         load.started = true
         counters.loads++
+        loadsInFlight++
+        loadsSinceFresh++
         const startedAt = now()
         const answer = batchAnswers.get(load)
         const call = answer === undefined ? store.fetch(slot.request) : Deferred.await(answer)
@@ -175,31 +201,33 @@ export const make = (
           Effect.map(random.next, (draw) => {
             commit(load, exit, startedAt, draw)
             return exit
-          }))
+          })).pipe(Effect.ensuring(Effect.sync(() => loadsInFlight--)))
       })
 
     // Runs (or joins) the slot's current load in a fiber of the service, then drops the Cache entry: the Cache only
     // ever holds loads in flight, never values.
     const loadInBackground = (load: Load): Fiber.RuntimeFiber<LoadResult> =>
-      run(
-        Effect.flatMap(inflight.getEither(load), (either) =>
+      run(Effect.suspend(() => {
+        const cache = inflight
+        return Effect.flatMap(cache.getEither(load), (either) =>
           Either.isRight(either)
-            ? Effect.as(inflight.invalidate(load), either.right)
+            ? Effect.as(Effect.zipRight(cache.invalidate(load), renewInflight), either.right)
             : Effect.succeed(either.left))
-      )
+      }))
 
     // A caller waits for the slot's current load. Only the first needs a fiber of the service to run it; once it has
     // started, the others wait on its Cache entry directly (an interruptible wait of their own, nothing more).
     const awaitLoad = (load: Load): Effect.Effect<LoadResult> =>
       load.started
         ? Effect.flatMap(
-          inflight.getOption(load),
+          Effect.suspend(() => inflight.getOption(load)),
           (found) => found._tag === "Some" ? Effect.succeed(found.value) : Fiber.join(loadInBackground(load))
         )
         : Fiber.join(loadInBackground(load))
 
     const commit = (load: Load, exit: Exit.Exit<SecretValue, SecretStoreError>, startedAt: number, draw: number) => {
       const slot = load.slot
+      batchAnswers.delete(load)
       if (slot.load !== load) return
       slot.load = new Load(slot)
       // Rule "generations": invalidated or evicted while loading; the result goes to the waiters only.
@@ -225,17 +253,19 @@ export const make = (
       // Rule "failure backoff": a failure is remembered for base * 2^(n-1), at most max, never for the TTL.
       const backoff = Math.min(backoffMax, backoffBase * 2 ** (slot.consecutiveFailures - 1))
       slot.failure = { cause: exit.cause, retryAt: now() + backoff }
-      // Rule "evict on revocation": anything but a transient failure drops the value at once.
-      if (!isTransientCause(exit.cause) && slot.entry !== undefined) {
+      // Rule "evict on revocation": not found, denied or rejected drops the value at once. A transient failure, or a
+      // defect of the store, keeps it for stale-if-error.
+      if (isRevocation(exit.cause) && slot.entry !== undefined) {
         slot.entry = undefined
         counters.evictions++
       }
     }
 
-    // Rule "stale-if-error": a transient failure is answered with the previous value until TTL + maxStale.
+    // Rule "stale-if-error": a failure that is not a revocation (transient, or a defect of the store) is answered
+    // with the previous value until TTL + maxStale.
     const settle = (slot: Slot, cause: Cause.Cause<SecretStoreError>): Effect.Effect<Views, SecretsError> => {
       const entry = slot.entry
-      if (entry !== undefined && slots.get(slot.key) === slot && isTransientCause(cause)) {
+      if (entry !== undefined && slots.get(slot.key) === slot && !isRevocation(cause)) {
         if (now() < entry.staleUntil) {
           counters.staleReads++
           return Effect.succeed(entry.views)
@@ -271,7 +301,7 @@ export const make = (
     const refreshAhead = (slot: Slot, at: number) => {
       if (slot.refreshing || (slot.failure !== undefined && at < slot.failure.retryAt)) return
       slot.refreshing = true
-      counters.backgroundRefreshes++
+      if (!slot.load.started) counters.backgroundRefreshes++
       loadInBackground(slot.load).addObserver(() => {
         slot.refreshing = false
       })
@@ -298,7 +328,7 @@ export const make = (
     const slotFor = (secretId: string, options: VersionSelector | undefined): Either.Either<Slot, SecretsError> => {
       const key = cacheKey(secretId, options)
       const existing = slots.get(key)
-      if (existing !== undefined) return Either.right(existing)
+      if (existing !== undefined && existing.request.secretId === secretId) return Either.right(existing)
       // Rule "validate first": a bad id fails before any store call.
       return Either.map(validateRequest(secretId, options), (request) => insert(request, key))
     }
@@ -309,7 +339,9 @@ export const make = (
       secretId: string,
       options: VersionSelector | undefined
     ): Effect.Effect<Effect.Effect.Success<Views[K]>, SecretsError> => {
-      const slot = slots.get(cacheKey(secretId, options))
+      const found = slots.get(cacheKey(secretId, options))
+      // An invalid id could spell another entry's compound key; only the very id that was validated may hit.
+      const slot = found !== undefined && found.request.secretId === secretId ? found : undefined
       const at = now()
       if (slot !== undefined) {
         slot.lastUsed = ++tick
@@ -369,11 +401,16 @@ export const make = (
           Arr.chunksOf(loads, size),
           (chunk) =>
             Effect.matchEffect(fetchBatch(chunk.map((load) => load.slot.request.secretId)), {
-              // Rule "batch fallback": without batch permission, the same secrets are read one by one.
+              // Rule "batch fallback": a transient failure of the batch is each secret's transient failure; any other
+              // (no batch permission, a rejected request) says nothing about the secrets: they are read one by one.
               onFailure: (error) =>
-                error._tag === "SecretAccessDenied"
-                  ? Effect.forEach(chunk, single, { concurrency: size, discard: true })
-                  : Effect.forEach(chunk, (load) => deliver(load, Exit.fail(error)), { discard: true }),
+                isTransient(error)
+                  ? Effect.forEach(chunk, (load) =>
+                    deliver(
+                      load,
+                      Exit.fail(new SecretsUnavailable({ secretId: load.slot.request.secretId, reason: error.reason }))
+                    ), { discard: true })
+                  : Effect.forEach(chunk, single, { concurrency: size, discard: true }),
               onSuccess: (answers) =>
                 Effect.forEach(chunk, (load) => {
                   const secretId = load.slot.request.secretId
@@ -408,6 +445,10 @@ export const make = (
             reads.push(Effect.succeed(slot.entry.views))
             continue
           }
+          if (slot.failure !== undefined && at < slot.failure.retryAt) {
+            reads.push(settle(slot, slot.failure.cause))
+            continue
+          }
           const current = slot.load
           if (!current.started && !batchAnswers.has(current)) {
             batchAnswers.set(current, Deferred.unsafeMake<SecretValue, SecretStoreError>(FiberId.none))
@@ -427,8 +468,10 @@ export const make = (
           Effect.either(Effect.flatMap(read, (views) => views.value)))
       })
 
+    const usedAfterClose = Effect.dieMessage("SecretsService was used after its layer was closed")
+
     return {
-      read: (view, secretId, options) => Effect.suspend(() => read(view, secretId, options)),
+      read: (view, secretId, options) => Effect.suspend(() => closed ? usedAfterClose : read(view, secretId, options)),
       prefetch,
       refresh: (secretId, options) => Effect.flatMap(refresh(secretId, options), (views) => views.value),
       invalidate: (secretId, options) =>
@@ -454,7 +497,8 @@ export const make = (
 
 const failWith = (_: Slot, cause: Cause.Cause<SecretStoreError>) => Effect.failCause(cause)
 
-const isTransientCause = (cause: Cause.Cause<SecretStoreError>): boolean => {
+// Upstream says the secret is gone or not ours to read: never serve it again.
+const isRevocation = (cause: Cause.Cause<SecretStoreError>): boolean => {
   const error = Cause.failureOption(cause)
-  return error._tag === "Some" && isTransient(error.value)
+  return error._tag === "Some" && !isTransient(error.value)
 }
