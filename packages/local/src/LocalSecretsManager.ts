@@ -1,0 +1,250 @@
+/**
+ * A local AWS Secrets Manager endpoint for tests, demos and development without an AWS account: an HTTP server on
+ * 127.0.0.1 that speaks the Secrets Manager wire protocol (JSON 1.1), so the real `SecretsManagerClient` talks to it
+ * with `endpoint: url`. It keeps everything in memory, never checks signatures, and never logs or echoes secret values.
+ *
+ * Faults (latency, throttling, server errors, hung connections, any AWS error) can be injected per secret or for all,
+ * from a test through `faults` or from outside through `POST /_local/faults`.
+ *
+ * @since 0.1.0
+ */
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import type { ServeError } from "@effect/platform/HttpServerError"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as Http from "node:http"
+import * as Calls from "./internal/calls.js"
+import * as InternalFaults from "./internal/faults.js"
+import * as Server from "./internal/server.js"
+import * as State from "./internal/state.js"
+import type { SecretsManagerError } from "./SecretsManagerError.js"
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class LocalSecretsManager extends Context.Tag("@effect-secrets/local/LocalSecretsManager")<
+  LocalSecretsManager,
+  LocalSecretsManager.Service
+>() {
+  /**
+   * Starts the server on 127.0.0.1 (`port` 0, the default, picks a free port), seeds `secrets` (each with one
+   * `AWSCURRENT` version), and stops it when the layer's scope closes.
+   *
+   * @since 0.1.0
+   */
+  static readonly layer = (options?: LocalSecretsManager.Options): Layer.Layer<LocalSecretsManager, ServeError> =>
+    Layer.scoped(LocalSecretsManager, make(options))
+}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace LocalSecretsManager {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Options {
+    /** The port to listen on, on 127.0.0.1. Default 0: any free port. */
+    readonly port?: number | undefined
+    /** Secrets to create at start, name to value; each gets one `AWSCURRENT` version. */
+    readonly secrets?: Readonly<Record<string, string | Uint8Array>> | undefined
+    /** The region in ARNs. Default `us-east-1`. */
+    readonly region?: string | undefined
+    /** The account id in ARNs. Default `000000000000`. */
+    readonly accountId?: string | undefined
+  }
+
+  /**
+   * Which calls a fault applies to: one secret (by name, full ARN or partial ARN) or, without `secretId`, all.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface FaultTarget {
+    readonly secretId?: string | undefined
+  }
+
+  /**
+   * The errors `faults.fail` can inject.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type InjectableError = InternalFaults.InjectableError
+
+  /**
+   * Faults for the operations that read secret values (`GetSecretValue`, `BatchGetSecretValue`). A secret's own rule
+   * wins over the rule for all secrets. For one call: the latency first, then a hang, then an injected error, then a
+   * server error, then throttling.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Faults {
+    /** Every matching call waits this long first, on Effect's `Clock` (so `TestClock` drives it in-process). */
+    readonly setLatency: (latency: Duration.DurationInput, options?: FaultTarget) => Effect.Effect<void>
+    /**
+     * The next `next` matching calls, and then a `fraction` of them (drawn from Effect's `Random`), fail with
+     * `ThrottlingException` (HTTP 400). Replaces the previous throttle rule for the target.
+     */
+    readonly throttle: (
+      options: FaultTarget & { readonly next?: number | undefined; readonly fraction?: number | undefined }
+    ) => Effect.Effect<void>
+    /** The next `next` matching calls fail with `InternalServiceError` (HTTP 500). */
+    readonly serverError: (options: FaultTarget & { readonly next: number }) => Effect.Effect<void>
+    /**
+     * The next `next` matching calls are never answered. Each ends when its client disconnects or aborts, or when
+     * the server shuts down (its connection is then destroyed).
+     */
+    readonly hang: (options: FaultTarget & { readonly next: number }) => Effect.Effect<void>
+    /** The next `next` matching calls fail with the given AWS error, e.g. `AccessDeniedException`. */
+    readonly fail: (
+      options: FaultTarget & {
+        readonly code: InjectableError
+        readonly next: number
+        readonly message?: string | undefined
+      }
+    ) => Effect.Effect<void>
+    /** Removes every fault. */
+    readonly clear: Effect.Effect<void>
+  }
+
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    /** The endpoint for `SecretsManagerClient`, e.g. `http://127.0.0.1:54321`. */
+    readonly url: string
+    readonly port: number
+    /**
+     * API calls received, failed and faulted ones included: all, by operation name, and/or by the `SecretId` (or
+     * `Name`, or an id of `SecretIdList`) as written in the request. A BatchGetSecretValue call counts once.
+     */
+    readonly calls: (operation?: string, secretId?: string) => Effect.Effect<number>
+    /**
+     * Completes once at least `atLeast` matching calls (counted as `calls` counts them) have been received, without
+     * polling or sleeping: how a test knows the server has a call in hand, e.g. before aborting a hung one.
+     */
+    readonly awaitCalls: (atLeast: number, operation?: string, secretId?: string) => Effect.Effect<void>
+    readonly resetCalls: Effect.Effect<void>
+    readonly faults: Faults
+    /** Creates a secret with one `AWSCURRENT` version, as CreateSecret does. Not counted as a call. */
+    readonly createSecret: (
+      name: string,
+      value: string | Uint8Array,
+      options?: { readonly description?: string | undefined }
+    ) => Effect.Effect<{ readonly arn: string; readonly name: string; readonly versionId: string }, SecretsManagerError>
+    /**
+     * Adds a version, as PutSecretValue does, and returns its id. `stages` defaults to `["AWSCURRENT"]`; moving
+     * `AWSCURRENT` puts `AWSPREVIOUS` on the version that was current.
+     */
+    readonly putSecretValue: (
+      secretId: string,
+      value: string | Uint8Array,
+      stages?: ReadonlyArray<string>
+    ) => Effect.Effect<string, SecretsManagerError>
+    /** Moves or removes a staging label, as UpdateSecretVersionStage does. */
+    readonly updateSecretVersionStage: (
+      secretId: string,
+      options: {
+        readonly versionStage: string
+        readonly moveToVersionId?: string | undefined
+        readonly removeFromVersionId?: string | undefined
+      }
+    ) => Effect.Effect<void, SecretsManagerError>
+    /**
+     * Schedules the secret for deletion after `recoveryWindowInDays` (default 30), or with `force` removes it at once,
+     * as DeleteSecret does.
+     */
+    readonly deleteSecret: (
+      secretId: string,
+      options?: { readonly force?: boolean | undefined; readonly recoveryWindowInDays?: number | undefined }
+    ) => Effect.Effect<void, SecretsManagerError>
+    /** Cancels a scheduled deletion, as RestoreSecret does. */
+    readonly restoreSecret: (secretId: string) => Effect.Effect<void, SecretsManagerError>
+  }
+}
+
+/**
+ * Starts a server in the current scope and closes it with the scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options?: LocalSecretsManager.Options
+): Effect.Effect<LocalSecretsManager.Service, ServeError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const state = State.make({
+      region: options?.region ?? "us-east-1",
+      accountId: options?.accountId ?? "000000000000"
+    })
+    const faults = InternalFaults.make()
+    const calls = Calls.make()
+    const hung = new Set<Http.ServerResponse>()
+
+    const service: Omit<LocalSecretsManager.Service, "url" | "port"> = {
+      calls: calls.count,
+      awaitCalls: calls.awaitCount,
+      resetCalls: calls.reset,
+      faults: {
+        setLatency: (latency, target) => faults.setLatency(latency, target?.secretId),
+        throttle: (options) => faults.throttle(options, options.secretId),
+        serverError: (options) => faults.serverError(options.next, options.secretId),
+        hang: (options) => faults.hang(options.next, options.secretId),
+        fail: (options) => faults.fail(options.code, options.next, options.message, options.secretId),
+        clear: faults.clear
+      },
+      createSecret: (name, value, createOptions) =>
+        Effect.map(
+          state.create({
+            name,
+            payload: State.payloadOf(value),
+            versionId: undefined,
+            description: createOptions?.description,
+            tags: undefined
+          }),
+          ({ secret, version }) => ({ arn: secret.arn, name: secret.name, versionId: version?.id ?? "" })
+        ),
+      putSecretValue: (secretId, value, stages) =>
+        Effect.map(
+          state.put(secretId, { payload: State.payloadOf(value), versionId: undefined, stages }),
+          ({ version }) => version.id
+        ),
+      updateSecretVersionStage: (secretId, stageOptions) =>
+        Effect.asVoid(state.updateStage(secretId, {
+          stage: stageOptions.versionStage,
+          moveToVersionId: stageOptions.moveToVersionId,
+          removeFromVersionId: stageOptions.removeFromVersionId
+        })),
+      deleteSecret: (secretId, deleteOptions) =>
+        Effect.asVoid(state.remove(secretId, {
+          force: deleteOptions?.force ?? false,
+          recoveryWindowInDays: deleteOptions?.recoveryWindowInDays
+        })),
+      restoreSecret: (secretId) => Effect.asVoid(state.restore(secretId))
+    }
+
+    for (const [name, value] of Object.entries(options?.secrets ?? {})) {
+      yield* Effect.orDie(service.createSecret(name, value))
+    }
+
+    const nodeServer = Http.createServer()
+    const server = yield* NodeHttpServer.make(() => nodeServer, { port: options?.port ?? 0, host: "127.0.0.1" })
+    yield* server.serve(Server.app({ state, faults, calls, hung }))
+    // Registered after the server, so it runs before the server closes: hung calls would otherwise hold it open.
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        for (const response of hung) response.destroy()
+      })
+    )
+
+    const port = server.address._tag === "TcpAddress" ? server.address.port : 0
+    return { ...service, url: `http://127.0.0.1:${port}`, port }
+  })
