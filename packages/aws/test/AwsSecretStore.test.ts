@@ -1,0 +1,410 @@
+// SecretsService over AwsSecretStore, through the real AWS SDK over real HTTP, against LocalSecretsManager on loopback.
+// The endpoint and the store share the test's TestClock: latency, backoffs and timeouts move only when a test says.
+import {
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand
+} from "@aws-sdk/client-secrets-manager"
+import type { AwsSecrets } from "@effect-secrets/aws"
+import { AwsSecrets as Aws, AwsSecretStore } from "@effect-secrets/aws"
+import { SecretsService, SecretStore } from "@effect-secrets/core"
+import { LocalSecretsManager } from "@effect-secrets/local"
+import { assert, describe, it } from "@effect/vitest"
+import {
+  Chunk,
+  Clock,
+  ConfigProvider,
+  Duration,
+  Effect,
+  Either,
+  Fiber,
+  Layer,
+  Redacted,
+  Schema,
+  TestClock
+} from "effect"
+import * as util from "node:util"
+
+const credentials = { accessKeyId: "test", secretAccessKey: "test" }
+const marker = "MRKaws4Q9"
+const seed = {
+  "prod/api-key": "key-v1",
+  "prod/db": JSON.stringify({ username: "app", password: `pw-${marker}` }),
+  "prod/tls-key": new Uint8Array([0, 1, 2, 254, 255])
+}
+
+// Exact deadlines, no retries unless a test asks, and a timeout far beyond any backoff a test jumps over.
+const base: AwsSecrets.AwsSecretsOptions = {
+  timeToLive: "60 seconds",
+  jitter: 0,
+  refreshAhead: 1,
+  timeout: "1 hour",
+  retry: { maxAttempts: 1 }
+}
+
+const stack = (options: AwsSecrets.AwsSecretsOptions = {}, secrets: Record<string, string | Uint8Array> = seed) =>
+  Layer.unwrapEffect(
+    Effect.map(LocalSecretsManager, (local) =>
+      Aws.layer({
+        ...base,
+        ...options,
+        clientConfig: { endpoint: local.url, region: "us-east-1", credentials }
+      }))
+  ).pipe(Layer.provideMerge(LocalSecretsManager.layer({ secrets })))
+
+const sdk = (url: string) =>
+  new SecretsManagerClient({ endpoint: url, region: "us-east-1", credentials, maxAttempts: 1 })
+
+// One turn of Node's event loop: real I/O moves while the TestClock stands still.
+const ioTurn = Effect.async<void>((resume) => void setImmediate(() => resume(Effect.void)))
+
+// Runs a fiber to its end while its HTTP calls happen for real; whenever it waits on a backoff of the TestClock (any
+// sleep due within `window`), time jumps there. Timeouts are far beyond the window, so they never fire by accident.
+const finish = <A, E>(fiber: Fiber.RuntimeFiber<A, E>, window = 5_000) =>
+  Effect.gen(function*() {
+    for (let turn = 0; turn < 20_000; turn++) {
+      const exit = fiber.unsafePoll()
+      if (exit !== null) return yield* exit
+      const now = yield* Clock.currentTimeMillis
+      const due = Chunk.toReadonlyArray(yield* TestClock.sleeps()).filter((t) => t > now && t - now <= window)
+      if (due.length > 0) yield* TestClock.setTime(Math.min(...due))
+      else yield* ioTurn
+    }
+    return yield* Effect.dieMessage("the fiber did not finish")
+  })
+
+const text = (secret: { readonly value: Redacted.Redacted<string | Uint8Array> }) => {
+  const value = Redacted.value(secret.value)
+  return typeof value === "string" ? value : Buffer.from(value).toString("hex")
+}
+
+describe("AwsSecretStore through the real SDK", () => {
+  it.effect("reads string, binary and JSON secrets with their metadata", () =>
+    Effect.gen(function*() {
+      const secrets = yield* SecretsService
+      const apiKey = yield* secrets.get("prod/api-key")
+      assert.strictEqual(text(apiKey), "key-v1")
+      assert.strictEqual(apiKey.name, "prod/api-key")
+      assert.match(apiKey.arn, /^arn:aws:secretsmanager:us-east-1:000000000000:secret:prod\/api-key-\w{6}$/)
+      assert.match(apiKey.versionId, /^[0-9a-f-]{36}$/)
+      assert.deepStrictEqual(apiKey.versionStages, ["AWSCURRENT"])
+      assert.instanceOf(apiKey.createdDate, Date)
+      const tlsKey = yield* secrets.getBinary("prod/tls-key")
+      assert.deepStrictEqual(Array.from(Redacted.value(tlsKey)), [0, 1, 2, 254, 255])
+      const db = yield* secrets.getJson(
+        "prod/db",
+        Schema.Struct({ username: Schema.String, password: Schema.Redacted(Schema.String) })
+      )
+      assert.strictEqual(db.username, "app")
+      assert.strictEqual(Redacted.value(db.password), `pw-${marker}`)
+      // By ARN too.
+      assert.strictEqual(text(yield* secrets.get(apiKey.arn)), "key-v1")
+    }).pipe(Effect.provide(stack())))
+
+  it.effect("one GetSecretValue for many concurrent readers, none for hits", () =>
+    Effect.gen(function*() {
+      const secrets = yield* SecretsService
+      const local = yield* LocalSecretsManager
+      yield* Effect.all(Array.from({ length: 200 }, () => secrets.getString("prod/api-key")), {
+        concurrency: "unbounded"
+      })
+      yield* secrets.getString("prod/api-key")
+      assert.strictEqual(yield* local.calls("GetSecretValue"), 1)
+    }).pipe(Effect.provide(stack())))
+
+  describe("every AWS error maps to its tag", () => {
+    const errorOf = (secretId: string) =>
+      Effect.flatMap(SecretsService, (secrets) => Effect.flip(secrets.get(secretId)))
+
+    it.effect("ResourceNotFoundException is SecretNotFound", () =>
+      Effect.gen(function*() {
+        assert.strictEqual((yield* errorOf("prod/missing"))._tag, "SecretNotFound")
+      }).pipe(Effect.provide(stack())))
+
+    it.effect("AccessDeniedException and DecryptionFailure are SecretAccessDenied, with the reason", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        yield* local.faults.fail({ code: "AccessDeniedException", next: 1, secretId: "prod/api-key" })
+        const denied = yield* errorOf("prod/api-key")
+        assert.strictEqual(denied._tag, "SecretAccessDenied")
+        yield* local.faults.fail({ code: "DecryptionFailure", next: 1, secretId: "prod/db" })
+        const kms = yield* errorOf("prod/db")
+        assert.strictEqual(kms._tag, "SecretAccessDenied")
+        assert.match(kms.message, /KMS/)
+      }).pipe(Effect.provide(stack())))
+
+    it.effect("a secret scheduled for deletion and a bad parameter are SecretRequestRejected", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        yield* local.deleteSecret("prod/api-key", { recoveryWindowInDays: 7 })
+        const scheduled = yield* errorOf("prod/api-key")
+        assert.strictEqual(scheduled._tag, "SecretRequestRejected")
+        assert.match(scheduled.message, /InvalidRequestException/)
+        yield* local.faults.fail({ code: "InvalidParameterException", next: 1, secretId: "prod/db" })
+        assert.strictEqual((yield* errorOf("prod/db"))._tag, "SecretRequestRejected")
+      }).pipe(Effect.provide(stack())))
+
+    it.effect("throttling, 500s and a refused connection are SecretsUnavailable, with the reason", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        yield* local.faults.throttle({ next: 1, secretId: "prod/api-key" })
+        const throttled = yield* errorOf("prod/api-key")
+        assert.isTrue(throttled._tag === "SecretsUnavailable" && throttled.reason === "throttled")
+        yield* local.faults.serverError({ next: 1, secretId: "prod/db" })
+        const server = yield* errorOf("prod/db")
+        assert.isTrue(server._tag === "SecretsUnavailable" && server.reason === "server")
+      }).pipe(Effect.provide(stack())))
+
+    it.effect("nothing listening is SecretsUnavailable (network)", () =>
+      Effect.gen(function*() {
+        const store = yield* SecretStore
+        const error = yield* Effect.flip(store.fetch({ secretId: "prod/api-key" }))
+        assert.isTrue(error._tag === "SecretsUnavailable" && error.reason === "network", String(error))
+      }).pipe(
+        Effect.provide(AwsSecretStore.layer({
+          retry: { maxAttempts: 1 },
+          // Port 9 (discard) on loopback: nothing listens there on these machines.
+          clientConfig: { endpoint: "http://127.0.0.1:9", region: "us-east-1", credentials }
+        }))
+      ))
+
+    it.effect("no error carries any part of the secret or the request signature", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const secrets = yield* SecretsService
+        yield* secrets.get("prod/db")
+        const errors: Array<unknown> = []
+        for (const code of ["AccessDeniedException", "DecryptionFailure", "InvalidParameterException"] as const) {
+          yield* local.faults.fail({ code, next: 1 })
+          errors.push(yield* Effect.flip(secrets.refresh("prod/db")))
+        }
+        yield* local.faults.throttle({ next: 1 })
+        errors.push(yield* Effect.flip(secrets.refresh("prod/db")))
+        for (const error of errors) {
+          for (const rendering of [String(error), JSON.stringify(error), util.inspect(error, { depth: 10 })]) {
+            assert.notInclude(rendering, marker)
+            assert.notInclude(rendering, "Signature=")
+            assert.notInclude(rendering, "Credential=")
+          }
+        }
+      }).pipe(Effect.provide(stack())))
+  })
+
+  describe("rotation", () => {
+    it.effect("PutSecretValue is picked up after the TTL, and AWSPREVIOUS and VersionId reads work", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const secrets = yield* SecretsService
+        const first = yield* secrets.get("prod/api-key")
+        const client = sdk(local.url)
+        yield* Effect.promise(() =>
+          client.send(new PutSecretValueCommand({ SecretId: "prod/api-key", SecretString: "key-v2" }))
+        )
+        assert.strictEqual(text(yield* secrets.get("prod/api-key")), "key-v1", "cached until the TTL")
+        yield* TestClock.adjust("60 seconds")
+        assert.strictEqual(text(yield* secrets.get("prod/api-key")), "key-v2")
+        const previous = yield* secrets.get("prod/api-key", { versionStage: "AWSPREVIOUS" })
+        assert.strictEqual(text(previous), "key-v1")
+        assert.deepStrictEqual(previous.versionStages, ["AWSPREVIOUS"])
+        assert.strictEqual(text(yield* secrets.get("prod/api-key", { versionId: first.versionId })), "key-v1")
+        client.destroy()
+      }).pipe(Effect.provide(stack())))
+
+    it.effect("AWSPENDING promoted with UpdateSecretVersionStage is picked up after the TTL", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const secrets = yield* SecretsService
+        const current = yield* secrets.get("prod/api-key")
+        const client = sdk(local.url)
+        const pending = yield* Effect.promise(() =>
+          client.send(
+            new PutSecretValueCommand({
+              SecretId: "prod/api-key",
+              SecretString: "key-v2",
+              VersionStages: ["AWSPENDING"]
+            })
+          )
+        )
+        yield* TestClock.adjust("60 seconds")
+        assert.strictEqual(text(yield* secrets.get("prod/api-key")), "key-v1", "pending is not current")
+        assert.strictEqual(text(yield* secrets.get("prod/api-key", { versionStage: "AWSPENDING" })), "key-v2")
+        yield* Effect.promise(() =>
+          client.send(
+            new UpdateSecretVersionStageCommand({
+              SecretId: "prod/api-key",
+              VersionStage: "AWSCURRENT",
+              MoveToVersionId: pending.VersionId,
+              RemoveFromVersionId: current.versionId
+            })
+          )
+        )
+        assert.strictEqual(text(yield* secrets.get("prod/api-key")), "key-v1", "cached until the TTL")
+        yield* TestClock.adjust("60 seconds")
+        assert.strictEqual(text(yield* secrets.get("prod/api-key")), "key-v2")
+        client.destroy()
+      }).pipe(Effect.provide(stack())))
+  })
+
+  describe("faults", () => {
+    it.effect("throttling is absorbed by the store's retries (backoff on the TestClock)", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const secrets = yield* SecretsService
+        yield* local.faults.throttle({ next: 2 })
+        const reading = yield* Effect.fork(secrets.getString("prod/api-key"))
+        assert.strictEqual(Redacted.value(yield* finish(reading)), "key-v1")
+        assert.strictEqual(yield* local.calls("GetSecretValue"), 3)
+        assert.strictEqual((yield* secrets.stats).loads, 1, "one load for the cache, three calls inside the store")
+      }).pipe(Effect.provide(stack({ retry: { maxAttempts: 4, base: "100 millis", max: "1 second" } }))))
+
+    it.effect("retries stop after maxAttempts and the error is returned", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const secrets = yield* SecretsService
+        yield* local.faults.throttle({ fraction: 1 })
+        const reading = yield* Effect.fork(Effect.flip(secrets.get("prod/api-key")))
+        const error = yield* finish(reading)
+        assert.strictEqual(error._tag, "SecretsUnavailable")
+        assert.strictEqual(yield* local.calls("GetSecretValue"), 3)
+      }).pipe(Effect.provide(stack({ retry: { maxAttempts: 3, base: "100 millis", max: "1 second" } }))))
+
+    it.effect("a hung connection ends in SecretsUnavailable (timeout) when the timeout passes, not before", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const secrets = yield* SecretsService
+        yield* local.faults.hang({ next: 1 })
+        const reading = yield* Effect.fork(Effect.flip(secrets.get("prod/api-key")))
+        yield* local.awaitCalls(1, "GetSecretValue")
+        yield* TestClock.adjust("4999 millis")
+        yield* ioTurn
+        assert.isNull(reading.unsafePoll(), "still waiting before the timeout")
+        yield* TestClock.adjust("1 millis")
+        const error = yield* Fiber.join(reading)
+        assert.isTrue(error._tag === "SecretsUnavailable" && error.reason === "timeout", String(error))
+      }).pipe(Effect.provide(stack({ timeout: "5 seconds" }))))
+
+    it.effect("stale-if-error while the endpoint throttles, fresh again when it recovers", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const secrets = yield* SecretsService
+        yield* secrets.get("prod/api-key")
+        yield* local.faults.throttle({ fraction: 1 })
+        yield* TestClock.adjust("60 seconds")
+        assert.strictEqual(Redacted.value(yield* secrets.getString("prod/api-key")), "key-v1")
+        assert.strictEqual((yield* secrets.stats).staleReads, 1)
+        yield* local.faults.clear
+        yield* local.putSecretValue("prod/api-key", "key-v2")
+        yield* TestClock.adjust("1 second") // the failure backoff
+        assert.strictEqual(Redacted.value(yield* secrets.getString("prod/api-key")), "key-v2")
+      }).pipe(Effect.provide(stack({ maxStale: "10 minutes" }))))
+
+    it.effect("interrupting one caller aborts nothing another caller waits for", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const secrets = yield* SecretsService
+        yield* local.faults.setLatency("1 second")
+        const first = yield* Effect.fork(secrets.getString("prod/api-key"))
+        const second = yield* Effect.fork(secrets.getString("prod/api-key"))
+        yield* local.awaitCalls(1, "GetSecretValue")
+        yield* Fiber.interrupt(first)
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(Redacted.value(yield* finish(second)), "key-v1")
+        assert.strictEqual(yield* local.calls("GetSecretValue"), 1)
+      }).pipe(Effect.provide(stack())))
+  })
+
+  it.effect("interrupting a read aborts its HTTP request through the AbortSignal", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalSecretsManager
+      const aborted: Array<boolean> = []
+      // The real client, watched: did the signal the store passed fire?
+      const client = new SecretsManagerClient({ endpoint: local.url, region: "us-east-1", credentials, maxAttempts: 1 })
+      const send = client.send.bind(client) as (command: unknown, options?: { abortSignal?: AbortSignal }) => unknown
+      client.send = ((command: unknown, options?: { abortSignal?: AbortSignal }) => {
+        options?.abortSignal?.addEventListener("abort", () => aborted.push(true))
+        return send(command, options)
+      }) as typeof client.send
+      yield* local.faults.hang({ next: 1 })
+      const reading = yield* Effect.flatMap(SecretStore, (store) => store.fetch({ secretId: "prod/api-key" })).pipe(
+        Effect.provide(AwsSecretStore.layer({ client, retry: { maxAttempts: 1 } })),
+        Effect.fork
+      )
+      yield* local.awaitCalls(1, "GetSecretValue")
+      yield* Fiber.interrupt(reading)
+      assert.deepStrictEqual(aborted, [true])
+      client.destroy()
+    }).pipe(Effect.provide(LocalSecretsManager.layer({ secrets: seed }))))
+
+  describe("prefetch", () => {
+    const ids = Array.from({ length: 45 }, (_, i) => `app/secret-${i}`)
+    const many = Object.fromEntries(ids.filter((id) => id !== "app/secret-30").map((id) => [id, `value-${id}`]))
+
+    it.effect("45 secrets in 3 BatchGetSecretValue calls; the missing one fails alone; then all hits", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const secrets = yield* SecretsService
+        const results = yield* secrets.prefetch(ids)
+        assert.strictEqual(yield* local.calls("BatchGetSecretValue"), 3)
+        assert.strictEqual(yield* local.calls("GetSecretValue"), 0)
+        const failed = results.flatMap((r, i) => Either.isLeft(r) ? [`${ids[i]}: ${r.left._tag}`] : [])
+        assert.deepStrictEqual(failed, ["app/secret-30: SecretNotFound"])
+        for (const id of ids.filter((id) => id !== "app/secret-30")) yield* secrets.get(id)
+        assert.strictEqual(yield* local.calls(), 3)
+      }).pipe(Effect.provide(stack({}, many))))
+
+    it.effect("without batch permission it falls back to GetSecretValue per secret", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const secrets = yield* SecretsService
+        yield* local.faults.fail({ code: "AccessDeniedException", next: 1 })
+        const results = yield* secrets.prefetch(ids.slice(0, 5))
+        assert.isTrue(results.every(Either.isRight))
+        assert.strictEqual(yield* local.calls("BatchGetSecretValue"), 1)
+        assert.strictEqual(yield* local.calls("GetSecretValue"), 5)
+      }).pipe(Effect.provide(stack({}, many))))
+  })
+
+  describe("configuration", () => {
+    it.effect("the SDK's standard chain: AWS_ENDPOINT_URL_SECRETS_MANAGER points the default client at the endpoint", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const saved = { ...process.env }
+        Object.assign(process.env, {
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: local.url,
+          AWS_REGION: "us-east-1",
+          AWS_ACCESS_KEY_ID: "test",
+          AWS_SECRET_ACCESS_KEY: "test"
+        })
+        const value = yield* Effect.flatMap(SecretsService, (secrets) => secrets.getString("prod/api-key")).pipe(
+          Effect.provide(Aws.layer({ retry: { maxAttempts: 1 } })),
+          Effect.ensuring(Effect.sync(() => {
+            for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
+            Object.assign(process.env, saved)
+          }))
+        )
+        assert.strictEqual(Redacted.value(value), "key-v1")
+      }).pipe(Effect.provide(LocalSecretsManager.layer({ secrets: seed }))))
+
+    it.effect("config reads the cache's and the store's settings, and names a bad one", () =>
+      Effect.gen(function*() {
+        const options = yield* Aws.config.pipe(
+          Effect.withConfigProvider(ConfigProvider.fromMap(
+            new Map([
+              ["SECRETS_CACHE_TIME_TO_LIVE", "2 minutes"],
+              ["SECRETS_STORE_MAX_ATTEMPTS", "2"],
+              ["SECRETS_STORE_TIMEOUT", "3 seconds"],
+              ["SECRETS_STORE_BATCH", "false"]
+            ])
+          ))
+        )
+        assert.isTrue(Duration.equals(Duration.decode(options.timeToLive!), Duration.minutes(2)))
+        assert.isTrue(Duration.equals(Duration.decode(options.timeout!), Duration.seconds(3)))
+        assert.strictEqual(options.retry?.maxAttempts, 2)
+        assert.strictEqual(options.batch, false)
+        const error = yield* Effect.flip(Aws.config).pipe(
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["SECRETS_STORE_MAX_ATTEMPTS", "0"]])))
+        )
+        assert.match(String(error), /SECRETS_STORE_MAX_ATTEMPTS/)
+      }))
+  })
+})
