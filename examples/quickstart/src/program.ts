@@ -1,6 +1,9 @@
-// The quickstart, narrated: what the cache does for a service that reads a secret on every request.
-import { SecretsService, TestSecretStore } from "@effect-secrets/core"
-import { Console, Effect, Redacted, Schema } from "effect"
+// The quickstart, narrated: what the cache does for a service that reads a secret on every request. It runs the real
+// AWS SDK against a Secrets Manager endpoint started in this process, and counts the API calls it receives.
+import { AwsSecrets } from "@effect-secrets/aws"
+import { SecretsService } from "@effect-secrets/core"
+import { LocalSecretsManager } from "@effect-secrets/local"
+import { Console, Effect, Layer, Redacted, Schema } from "effect"
 
 // How the demo's secrets look. `Schema.Redacted` keeps the password out of every log line.
 const DatabaseCredentials = Schema.Struct({
@@ -12,51 +15,71 @@ const DatabaseCredentials = Schema.Struct({
 
 export const timeToLive = "2 seconds"
 
-// The embedded default: an in-memory store seeded with two secrets, behind the real cache.
-export const DemoLive = SecretsService.layerTest(
-  {
-    "prod/api-key": "key-v1",
-    "prod/db": JSON.stringify({ username: "app", password: "s3cr3t-v1", host: "db.internal", port: 5432 })
-  },
-  { timeToLive, jitter: 0, maxStale: "1 minute", failureBackoff: { base: "100 millis", max: "100 millis" } }
+// The embedded default: a local Secrets Manager endpoint on loopback, seeded with two secrets, and the production
+// layer (`AwsSecrets.layer`: the cache over the AWS SDK) pointed at it.
+export const DemoLive = Layer.unwrapEffect(
+  Effect.map(LocalSecretsManager, (local) =>
+    AwsSecrets.layer({
+      timeToLive,
+      jitter: 0,
+      maxStale: "1 minute",
+      failureBackoff: { base: "100 millis", max: "100 millis" },
+      retry: { maxAttempts: 2, base: "50 millis" },
+      clientConfig: {
+        endpoint: local.url,
+        region: "us-east-1",
+        credentials: { accessKeyId: "demo", secretAccessKey: "demo" }
+      }
+    }))
+).pipe(
+  Layer.provideMerge(LocalSecretsManager.layer({
+    secrets: {
+      "prod/api-key": "key-v1",
+      "prod/db": JSON.stringify({ username: "app", password: "s3cr3t-v1", host: "db.internal", port: 5432 })
+    }
+  }))
 )
 
 // `say` prints a line of the narration (the test collects them instead).
 export const program = (say: (line: string) => Effect.Effect<void> = Console.log) =>
   Effect.gen(function*() {
     const secrets = yield* SecretsService
-    const store = yield* TestSecretStore
+    const local = yield* LocalSecretsManager
     let seen = 0
-    // Store calls since the last step.
-    const calls = Effect.map(store.fetchCount(), (total) => {
+    // Secrets Manager API calls since the last step.
+    const calls = Effect.map(local.calls(), (total) => {
       const made = total - seen
       seen = total
-      return `${made} store call${made === 1 ? "" : "s"}`
+      return `${made} API call${made === 1 ? "" : "s"}`
     })
     const apiKey = Effect.map(secrets.getString("prod/api-key"), Redacted.value)
 
-    yield* say(`effect-secrets quickstart (TTL ${timeToLive})\n`)
+    yield* say(`effect-secrets quickstart: the AWS SDK against a local Secrets Manager at ${local.url}`)
+    yield* say(`(TTL ${timeToLive})\n`)
 
-    yield* store.setLatency("50 millis")
+    yield* local.faults.setLatency("50 millis")
     const keys = yield* Effect.all(Array.from({ length: 1000 }, () => apiKey), { concurrency: "unbounded" })
     yield* say(`1. 1000 concurrent reads of a cold secret: ${yield* calls}, all got "${keys[0]}".`)
 
     yield* apiKey
     yield* say(`2. Another read is a cache hit: ${yield* calls}.`)
 
-    yield* store.put("prod/api-key", "key-v2")
+    yield* local.putSecretValue("prod/api-key", "key-v2")
+    yield* calls // the rotation's own call is not the cache's
     const beforeTtl = yield* apiKey
-    yield* say(`3. The secret is rotated upstream; before the TTL the cache still serves "${beforeTtl}".`)
+    yield* say(`3. The secret is rotated (PutSecretValue); before the TTL the cache still serves "${beforeTtl}".`)
     yield* Effect.sleep(timeToLive)
     const afterTtl = yield* apiKey
     yield* say(`   After the TTL the next read loads "${afterTtl}": ${yield* calls}.`)
 
-    yield* store.failNext("prod/api-key", "throttled", 1000)
+    yield* local.faults.throttle({ fraction: 1 })
     yield* Effect.sleep(timeToLive)
     const stale = yield* apiKey
     yield* say(
-      `4. Secrets Manager throttles past the TTL: the read is answered with "${stale}" (stale-if-error), ${yield* calls}.`
+      `4. Secrets Manager throttles every call past the TTL: the read is answered with "${stale}" ` +
+        `(stale-if-error) after ${yield* calls} (the store's retries).`
     )
+    yield* local.faults.clear
 
     const credentials = yield* secrets.getJson("prod/db", DatabaseCredentials)
     yield* say(`5. A JSON secret decoded with a Schema: ${JSON.stringify(credentials)}`)
@@ -70,4 +93,30 @@ export const program = (say: (line: string) => Effect.Effect<void> = Console.log
     )
   })
 
-export const main = program().pipe(Effect.provide(DemoLive))
+// `--aws <secret-id>...`: the same cache, reading from real AWS with your own credentials (the SDK's standard chain).
+// It prints what it read about each secret, never a value.
+export const readFromAws = (
+  secretIds: ReadonlyArray<string>,
+  say: (line: string) => Effect.Effect<void> = Console.log
+) =>
+  Effect.gen(function*() {
+    const secrets = yield* SecretsService
+    let reads = 0
+    for (const secretId of secretIds) {
+      reads++
+      const result = yield* Effect.either(secrets.get(secretId))
+      if (result._tag === "Left") {
+        yield* say(`${secretId}: ${result.left.message}`)
+        continue
+      }
+      const secret = result.right
+      yield* secrets.get(secretId) // a hit
+      reads++
+      yield* say(
+        `${secretId}: ${secret.kind} secret ${secret.arn}, version ${secret.versionId} ` +
+          `[${secret.versionStages.join(", ")}], value ${String(secret.value)}`
+      )
+    }
+    const stats = yield* secrets.stats
+    yield* say(`\n${stats.loads} GetSecretValue call(s) for ${reads} reads.`)
+  }).pipe(Effect.provide(AwsSecrets.layer()))
