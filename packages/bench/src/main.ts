@@ -5,12 +5,13 @@
  */
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets"
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager"
+import { AwsSecretStore } from "@effect-secrets/aws"
 import type { SecretValue } from "@effect-secrets/core"
 import { SecretsService, SecretStore } from "@effect-secrets/core"
 import { Cache, Duration, Effect, Either, Layer, Redacted } from "effect"
 import { readFileSync } from "node:fs"
 import * as os from "node:os"
-import { awsSecretStoreLayer, makeClient, sdkWarnings } from "./aws.js"
+import { makeClient, sdkWarnings } from "./aws.js"
 import { fiberLoop, median, now, promiseLoop, settings, syncLoop } from "./measure.js"
 import type { Stub } from "./stub.js"
 import { secretStringOf, startStub } from "./stub.js"
@@ -156,7 +157,9 @@ const coreStampede = async (stub: Stub): Promise<StampedeResult> => {
   const client = makeClient(stub.endpoint)
   // Warm the client (credentials, endpoint, middleware, first socket) on another key: only the stampede is timed.
   await client.send(new GetSecretValueCommand({ SecretId: "warm-up-core" }))
-  const layer = SecretsService.layer(hitOptions).pipe(Layer.provide(awsSecretStoreLayer(client)))
+  const layer = SecretsService.layer(hitOptions).pipe(
+    Layer.provide(AwsSecretStore.layer({ client, retry: { maxAttempts: 1 } }))
+  )
   try {
     return await Effect.runPromise(
       Effect.gen(function*() {
