@@ -7,15 +7,19 @@
 import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
 import { decodeJson } from "./internal/decode.js"
 import * as internal from "./internal/secretsCache.js"
+import * as internalWithSecret from "./internal/withSecret.js"
 import type { SecretsError } from "./SecretsError.js"
+import { isSecretsError } from "./SecretsError.js"
 import type { SecretDecodeError } from "./SecretsError.js"
 import * as SecretsOptions from "./SecretsOptions.js"
 import { SecretStore } from "./SecretStore.js"
@@ -45,6 +49,29 @@ export interface SecretsStats {
   readonly evictions: number
   /** Values held now. */
   readonly size: number
+}
+
+/**
+ * Options of `withSecret`: which failures are authentication failures (see `Auth`), how often a key may be force-
+ * refreshed, and how long to wait for a rotation to finish.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WithSecretOptions<E> {
+  /** Whether an error of `use` means the credential was refused (`Auth.isPostgresAuthFailure`, ...). */
+  readonly isAuthFailure: (error: E) => boolean
+  /** At most one forced store call per secret per this interval, across all fibers. Default: 5 seconds. */
+  readonly minRefreshInterval?: Duration.DurationInput | undefined
+  /**
+   * While no version works (a single-user rotation between setSecret and finishSecret, with no `AWSPENDING`), retry
+   * after `base`, doubling up to `max`, for at most `budget` in all. Defaults: 500 milliseconds, 5 seconds, 90 seconds.
+   */
+  readonly waitForRotation?: {
+    readonly base?: Duration.DurationInput | undefined
+    readonly max?: Duration.DurationInput | undefined
+    readonly budget?: Duration.DurationInput | undefined
+  } | undefined
 }
 
 /**
@@ -131,6 +158,31 @@ export declare namespace SecretsService {
     readonly prefetch: (
       secretIds: Iterable<string>
     ) => Effect.Effect<ReadonlyArray<Either.Either<SecretValue, SecretsError>>>
+    /**
+     * Runs `use` with the secret; when it fails with an error `options.isAuthFailure` accepts (see `Auth`), finds the
+     * credential that works now and runs `use` again: a forced refresh (deduplicated across fibers, at most one store
+     * call per key per `minRefreshInterval`, default 5 seconds), then `AWSPENDING` while the store still returns the
+     * version that failed (single-user rotation), then waiting with backoff (`waitForRotation`, default up to 90
+     * seconds), never holding anything while it waits. Past that it fails with the original error.
+     */
+    readonly withSecret: <A, E, R>(
+      secretId: string,
+      use: (secret: SecretValue) => Effect.Effect<A, E, R>,
+      options: WithSecretOptions<E>
+    ) => Effect.Effect<A, E | SecretsError, R>
+    /** `withSecret` for a JSON secret: `use` gets the value decoded with `schema` (and the version it came from). */
+    readonly withSecretJson: <S, I, A, E, R>(
+      secretId: string,
+      schema: Schema.Schema<S, I, never>,
+      use: (value: S, secret: SecretValue) => Effect.Effect<A, E, R>,
+      options: WithSecretOptions<E>
+    ) => Effect.Effect<A, E | SecretsError, R>
+    /**
+     * Emits the secret each time a load (a refresh, an expiry, a forced refresh) finds a version other than the one
+     * loaded before: a rotation. The first load emits nothing. A connection pool can drain and rebuild on it instead
+     * of waiting for an auth failure. Ends when the layer closes.
+     */
+    readonly changes: (secretId: string, options?: VersionSelector) => Stream.Stream<SecretValue>
     /** Drops the entry; a load in flight will not put it back. */
     readonly invalidate: (secretId: string, options?: VersionSelector) => Effect.Effect<void>
     /** Drops every entry. */
@@ -159,6 +211,10 @@ export const make = (
     const clock = yield* Effect.clock
     const random = yield* Effect.random
     const cache = yield* internal.make(store, resolved, clock, random)
+    const withSecret = internalWithSecret.withSecret({
+      get: (secretId) => cache.read("value", secretId),
+      forceRefresh: cache.forceRefresh
+    })
 
     // Decoded JSON per version and schema, so a hot `getJson` does not parse on every call.
     const decoded = new WeakMap<SecretValue, WeakMap<object, Either.Either<unknown, SecretDecodeError>>>()
@@ -183,6 +239,14 @@ export const make = (
       getJson: (secretId, schema, options) =>
         Effect.flatMap(cache.read("value", secretId, options), (secret) => decode(secret, schema)),
       prefetch: cache.prefetch,
+      withSecret: (secretId, use, options) => withSecret(secretId, use, options),
+      withSecretJson: (secretId, schema, use, options) =>
+        withSecret(secretId, (secret) => Effect.flatMap(decode(secret, schema), (value) => use(value, secret)), {
+          ...options,
+          // A decode error is not an auth failure; only `use`'s errors are asked about.
+          isAuthFailure: (error) => !isSecretsError(error) && options.isAuthFailure(error as never)
+        }),
+      changes: cache.changes,
       refresh: cache.refresh,
       invalidate: cache.invalidate,
       invalidateAll: cache.invalidateAll,

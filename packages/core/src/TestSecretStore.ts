@@ -59,6 +59,16 @@ export declare namespace TestSecretStore {
      * `AWSPREVIOUS`. This is how a test rotates a secret. Creates the secret if it does not exist.
      */
     readonly put: (secretId: string, value: string | Uint8Array) => Effect.Effect<string>
+    /**
+     * Writes a new version staged `AWSPENDING` only (the createSecret step of a rotation) and returns its id;
+     * `AWSCURRENT` stays where it is.
+     */
+    readonly putPending: (secretId: string, value: string | Uint8Array) => Effect.Effect<string>
+    /**
+     * Moves `AWSCURRENT` to the version (the finishSecret step): the version that was current becomes `AWSPREVIOUS`,
+     * and the promoted one loses `AWSPENDING`.
+     */
+    readonly promote: (secretId: string, versionId: string) => Effect.Effect<void>
     /** Deletes the secret: later fetches fail with `SecretNotFound`. */
     readonly remove: (secretId: string) => Effect.Effect<void>
     /**
@@ -122,21 +132,33 @@ export const make = (
       return undefined
     }
 
-    const put = (secretId: string, value: string | Uint8Array) =>
+    // AWSCURRENT moves to `target`; the version that had it becomes AWSPREVIOUS (as Secrets Manager moves them).
+    const makeCurrent = (secret: StoredSecret, target: Version) => {
+      if (target.stages.has("AWSCURRENT")) return
+      for (const version of secret.versions) {
+        version.stages.delete("AWSPREVIOUS")
+        if (version.stages.delete("AWSCURRENT")) version.stages.add("AWSPREVIOUS")
+      }
+      target.stages.delete("AWSPENDING")
+      target.stages.add("AWSCURRENT")
+    }
+
+    const write = (secretId: string, value: string | Uint8Array, pending: boolean) =>
       Effect.map(Effect.clockWith((clock) => clock.currentTimeMillis), (millis) => {
         const existing = find(secretId)
         const secret = existing ?? { name: secretId, arn: arnOf(secretId), versions: [] }
         if (existing === undefined) byName.set(secretId, secret)
         // Deterministic UUID-shaped version ids, so tests can predict them.
         const id = `${(++versions).toString(16).padStart(8, "0")}-0000-4000-8000-000000000000`
-        for (const version of secret.versions) {
-          version.stages.delete("AWSPREVIOUS")
-          if (version.stages.delete("AWSCURRENT")) version.stages.add("AWSPREVIOUS")
-        }
         const copy = typeof value === "string" ? value : Uint8Array.from(value)
-        secret.versions.push({ id, value: copy, createdDate: new Date(millis), stages: new Set(["AWSCURRENT"]) })
+        const version: Version = { id, value: copy, createdDate: new Date(millis), stages: new Set() }
+        if (pending) { for (const other of secret.versions) other.stages.delete("AWSPENDING") }
+        secret.versions.push(version)
+        if (pending) version.stages.add("AWSPENDING")
+        else makeCurrent(secret, version)
         return id
       })
+    const put = (secretId: string, value: string | Uint8Array) => write(secretId, value, false)
 
     const select = (request: SecretRequest): SecretValue | SecretStoreError => {
       const secret = find(request.secretId)
@@ -219,6 +241,13 @@ export const make = (
       fetchBatch,
       batchSize: 20,
       put,
+      putPending: (secretId, value) => write(secretId, value, true),
+      promote: (secretId, versionId) =>
+        Effect.sync(() => {
+          const secret = find(secretId)
+          const version = secret?.versions.find((v) => v.id === versionId)
+          if (secret !== undefined && version !== undefined) makeCurrent(secret, version)
+        }),
       remove: (secretId) =>
         Effect.sync(() => {
           const secret = find(secretId)

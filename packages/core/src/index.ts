@@ -43,8 +43,17 @@ export {
   /** @since 0.1.0 */
   SecretsService,
   /** @since 0.1.0 */
-  type SecretsStats
+  type SecretsStats,
+  /** @since 0.1.0 */
+  type WithSecretOptions
 } from "./SecretsService.js"
+
+/**
+ * Predicates for `withSecret`'s `isAuthFailure`: PostgreSQL and MySQL login failures.
+ *
+ * @since 0.1.0
+ */
+export * as Auth from "./Auth.js"
 
 export {
   /** @since 0.1.0 */

@@ -27,6 +27,8 @@ import * as FiberSet from "effect/FiberSet"
 import type * as Random from "effect/Random"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type * as StreamEmit from "effect/StreamEmit"
 import type { SecretsError, SecretStoreError } from "../SecretsError.js"
 import { isTransient, SecretDecodeError, SecretNotFound, SecretsUnavailable } from "../SecretsError.js"
 import type { ResolvedSecretsOptions } from "../SecretsOptions.js"
@@ -47,6 +49,12 @@ export interface SecretsCache {
   readonly prefetch: (
     secretIds: Iterable<string>
   ) => Effect.Effect<ReadonlyArray<Either.Either<SecretValue, SecretsError>>>
+  readonly forceRefresh: (
+    secretId: string,
+    options: VersionSelector | undefined,
+    minInterval: Duration.Duration
+  ) => Effect.Effect<SecretValue, SecretsError>
+  readonly changes: (secretId: string, options?: VersionSelector) => Stream.Stream<SecretValue>
   readonly invalidate: (secretId: string, options?: VersionSelector) => Effect.Effect<void>
   readonly invalidateAll: Effect.Effect<void>
   readonly stats: Effect.Effect<SecretsStats>
@@ -106,6 +114,8 @@ class Slot {
   consecutiveFailures = 0
   refreshing = false
   lastUsed = 0
+  lastForcedAt: number | undefined = undefined // when a forced refresh last went to the store
+  lastVersionId: string | undefined = undefined // the version last loaded, to tell a rotation from a reload
   load: Load
   constructor(readonly key: string, readonly request: SecretRequest) {
     this.load = new Load(this)
@@ -148,13 +158,19 @@ export const make = (
       evictions: 0
     }
 
-    // Closing the layer drops every value, and later reads fail loudly instead of reading a dead service.
+    // Subscribers of `changes`, by cache key.
+    const listeners = new Map<string, Set<StreamEmit.Emit<never, never, SecretValue, void>>>()
+
+    // Closing the layer drops every value, ends every `changes` stream, and later reads fail loudly instead of
+    // reading a dead service.
     let closed = false
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         closed = true
         for (const slot of slots.values()) slot.entry = undefined
         slots.clear()
+        for (const emits of listeners.values()) for (const emit of emits) emit.end()
+        listeners.clear()
       })
     )
     const fibers = yield* FiberSet.make()
@@ -233,6 +249,12 @@ export const make = (
       // Rule "generations": invalidated or evicted while loading; the result goes to the waiters only.
       if (slots.get(slot.key) !== slot) return
       if (Exit.isSuccess(exit)) {
+        // Rule "changes": a load that finds another version than the last one is a rotation.
+        const previous = slot.lastVersionId
+        slot.lastVersionId = exit.value.versionId
+        if (previous !== undefined && previous !== exit.value.versionId) {
+          for (const listener of listeners.get(slot.key) ?? []) listener.single(exit.value)
+        }
         // Rule "jitter": this entry's TTL is drawn in [ttl * (1 - jitter), ttl].
         const lifetime = ttl * (1 - options.jitter * draw)
         // Rule "TTL": the age counts from when the store call started: the value is no older than that.
@@ -470,9 +492,42 @@ export const make = (
 
     const usedAfterClose = Effect.dieMessage("SecretsService was used after its layer was closed")
 
+    // Rule "forced refresh": after an auth failure. Callers join a load in flight; otherwise at most one store call
+    // per key per `minInterval`, and inside it the answer is what the last forced refresh brought.
+    const forceRefresh = (secretId: string, options: VersionSelector | undefined, minInterval: Duration.Duration) =>
+      Effect.suspend(() => {
+        const found = slotFor(secretId, options)
+        if (Either.isLeft(found)) return Effect.fail(found.left)
+        const slot = found.right
+        const at = now()
+        const due = slot.lastForcedAt === undefined || at - slot.lastForcedAt >= Duration.toMillis(minInterval) * 1e6
+        if (slot.load.started || due) {
+          if (!slot.load.started) slot.lastForcedAt = at
+          return Effect.flatMap(refresh(secretId, options), (views) => views.value)
+        }
+        const settled = afterLoad(slot, superseded, failWith, () => refresh(secretId, options))
+        return Effect.flatMap(settled, (views) => views.value)
+      })
+
+    const changes = (secretId: string, options?: VersionSelector): Stream.Stream<SecretValue> =>
+      Stream.async<SecretValue>((emit) => {
+        if (closed) return void emit.end()
+        const key = cacheKey(secretId, options)
+        const emits = listeners.get(key) ?? new Set()
+        listeners.set(key, emits)
+        emits.add(emit)
+        return Effect.sync(() => {
+          emits.delete(emit)
+          if (emits.size === 0 && listeners.get(key) === emits) listeners.delete(key)
+        })
+      })
+
     return {
       read: (view, secretId, options) => Effect.suspend(() => closed ? usedAfterClose : read(view, secretId, options)),
       prefetch,
+      forceRefresh: (secretId, options, minInterval) =>
+        Effect.suspend(() => closed ? usedAfterClose : forceRefresh(secretId, options, minInterval)),
+      changes,
       refresh: (secretId, options) => Effect.flatMap(refresh(secretId, options), (views) => views.value),
       invalidate: (secretId, options) =>
         Effect.sync(() => {

@@ -1,0 +1,209 @@
+// withSecret and changes, on the TestClock. The "database" here is a set of accepted passwords: a login with any
+// other fails as PostgreSQL does (SQLSTATE 28P01). The real PostgreSQL run is examples/rotation-postgres.
+import type { SecretsOptions, SecretValue } from "@effect-secrets/core"
+import { Auth, SecretsService, TestSecretStore } from "@effect-secrets/core"
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, Effect, Exit, Fiber, Redacted, Schema, Stream, TestClock } from "effect"
+
+const exact: SecretsOptions = { timeToLive: "5 minutes", jitter: 0, refreshAhead: 1 }
+
+class LoginRefused {
+  readonly code = "28P01"
+  readonly _tag = "LoginRefused"
+}
+
+// A database that accepts the passwords in `accepted` and counts logins.
+const database = (accepted: Set<string>) => {
+  const logins = { ok: 0, refused: 0 }
+  const query = (secret: SecretValue) =>
+    Effect.suspend(() => {
+      const password = secret.kind === "string" ? Redacted.value(secret.value) : ""
+      if (accepted.has(password)) {
+        logins.ok++
+        return Effect.succeed(`connected with ${password}`)
+      }
+      logins.refused++
+      return Effect.fail(new LoginRefused())
+    })
+  return { query, logins }
+}
+
+const withCache = <A, E>(
+  body: (secrets: SecretsService.Service, store: TestSecretStore.Service) => Effect.Effect<A, E>
+) =>
+  Effect.gen(function*() {
+    return yield* body(yield* SecretsService, yield* TestSecretStore)
+  }).pipe(Effect.provide(SecretsService.layerTest({ db: "pw-1" }, exact)))
+
+const options = { isAuthFailure: Auth.isPostgresAuthFailure }
+
+describe("withSecret", () => {
+  it.effect("an auth failure after a rotation refreshes the secret and runs again with the new value", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        const db = database(new Set(["pw-1"]))
+        yield* secrets.withSecret("db", db.query, options)
+        yield* store.put("db", "pw-2")
+        const rotated = database(new Set(["pw-2"])) // the database now accepts only the new password
+        assert.strictEqual(yield* secrets.withSecret("db", rotated.query, options), "connected with pw-2")
+        assert.deepStrictEqual(rotated.logins, { ok: 1, refused: 1 })
+        assert.strictEqual(yield* store.fetchCount("db"), 2)
+      })
+    ))
+
+  it.effect("a thousand requests failing at once cause one store call", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        yield* secrets.get("db")
+        yield* store.put("db", "pw-2")
+        yield* store.setLatency("100 millis")
+        const db = database(new Set(["pw-2"]))
+        const fibers = yield* Effect.forEach(
+          Array.from({ length: 1000 }),
+          () => Effect.fork(secrets.withSecret("db", db.query, options)),
+          { concurrency: "unbounded" }
+        )
+        yield* TestClock.adjust("100 millis")
+        const results = yield* Effect.forEach(fibers, Fiber.join)
+        assert.strictEqual(results.length, 1000)
+        assert.strictEqual(yield* store.fetchCount("db"), 2, "the first load, then one forced refresh")
+        assert.strictEqual(db.logins.ok, 1000)
+      })
+    ))
+
+  it.effect("forced refreshes of one key are rate-limited: at most one store call per interval", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        yield* secrets.get("db")
+        // A database that refuses everything: every call keeps asking for a working credential.
+        const db = database(new Set())
+        const settings = {
+          ...options,
+          minRefreshInterval: "5 seconds",
+          waitForRotation: { budget: "20 seconds" }
+        } as const
+        const failing = yield* Effect.fork(Effect.exit(secrets.withSecret("db", db.query, settings)))
+        for (let t = 0; t < 20; t++) yield* TestClock.adjust("1 second")
+        const exit = yield* Fiber.join(failing)
+        assert.isTrue(Exit.isFailure(exit))
+        // 1 initial load, then forced refreshes at t = 0, 5, 10, 15 and 20 s at most (and AWSPENDING lookups alike).
+        const current = (yield* store.fetchCount("db")) - 1
+        assert.isAtMost(current, 10)
+        assert.isAtLeast(current, 2)
+      })
+    ))
+
+  it.effect("single-user rotation: while AWSCURRENT still holds the refused version, AWSPENDING is used", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        yield* secrets.get("db")
+        yield* store.putPending("db", "pw-2") // createSecret
+        const db = database(new Set(["pw-2"])) // setSecret: the database changed first
+        assert.strictEqual(yield* secrets.withSecret("db", db.query, options), "connected with pw-2")
+        assert.deepStrictEqual(db.logins, { ok: 1, refused: 1 })
+      })
+    ))
+
+  it.effect("with no pending version it waits with backoff, holding nothing, until AWSCURRENT moves", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        yield* secrets.get("db")
+        const accepted = new Set(["pw-2"])
+        const db = database(accepted)
+        const waiting = yield* Effect.fork(
+          secrets.withSecret("db", db.query, { ...options, minRefreshInterval: "1 second" })
+        )
+        yield* TestClock.adjust("3 seconds")
+        assert.isNull(waiting.unsafePoll(), "still waiting")
+        // Meanwhile other readers are not blocked by the waiting fiber.
+        assert.strictEqual(Redacted.value(yield* secrets.getString("db")), "pw-1")
+        yield* store.put("db", "pw-2") // finishSecret
+        yield* TestClock.adjust("10 seconds")
+        assert.strictEqual(yield* Fiber.join(waiting), "connected with pw-2")
+      })
+    ))
+
+  it.effect("past the budget it fails with the original error, not a new one", () =>
+    withCache((secrets) =>
+      Effect.gen(function*() {
+        yield* secrets.get("db")
+        const db = database(new Set())
+        const failing = yield* Effect.fork(
+          Effect.flip(secrets.withSecret("db", db.query, { ...options, waitForRotation: { budget: "10 seconds" } }))
+        )
+        yield* TestClock.adjust("1 minute")
+        const error = yield* Fiber.join(failing)
+        assert.instanceOf(error, LoginRefused)
+      })
+    ))
+
+  it.effect("an error that is not an auth failure is returned at once, without a refresh", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(secrets.withSecret("db", () => Effect.fail("timeout" as const), options))
+        assert.strictEqual(error, "timeout")
+        assert.strictEqual(yield* store.fetchCount("db"), 1)
+      })
+    ))
+
+  it.effect("withSecretJson hands `use` the decoded value and recovers the same way", () =>
+    Effect.gen(function*() {
+      const secrets = yield* SecretsService
+      const store = yield* TestSecretStore
+      const Credentials = Schema.Struct({ username: Schema.String, password: Schema.Redacted(Schema.String) })
+      yield* secrets.get("db")
+      yield* store.put("db", JSON.stringify({ username: "app", password: "pw-2" }))
+      const login = (credentials: typeof Credentials.Type) =>
+        Redacted.value(credentials.password) === "pw-2"
+          ? Effect.succeed(credentials.username)
+          : Effect.fail(new LoginRefused())
+      assert.strictEqual(yield* secrets.withSecretJson("db", Credentials, login, options), "app")
+    }).pipe(
+      Effect.provide(SecretsService.layerTest({ db: JSON.stringify({ username: "app", password: "pw-1" }) }, exact))
+    ))
+})
+
+describe("Auth", () => {
+  it("recognises PostgreSQL and MySQL login failures, on the error or its cause", () => {
+    assert.isTrue(Auth.isPostgresAuthFailure({ code: "28P01" }))
+    assert.isTrue(Auth.isPostgresAuthFailure({ code: "28000" }))
+    assert.isTrue(Auth.isPostgresAuthFailure({ _tag: "SqlError", cause: { code: "28P01" } }))
+    assert.isFalse(Auth.isPostgresAuthFailure({ code: "57P01" }))
+    assert.isTrue(Auth.isMySqlAuthFailure({ errno: 1045 }))
+    assert.isTrue(Auth.isMySqlAuthFailure({ cause: { code: "ER_ACCESS_DENIED_ERROR" } }))
+    assert.isFalse(Auth.isMySqlAuthFailure(new Error("boom")))
+  })
+})
+
+describe("changes", () => {
+  it.effect("emits when a load observes a new version, not on the first load", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        const collecting = yield* Effect.fork(Stream.runCollect(Stream.take(secrets.changes("db"), 2)))
+        yield* Effect.yieldNow()
+        yield* secrets.get("db")
+        yield* secrets.refresh("db") // same version: no change
+        yield* store.put("db", "pw-2")
+        yield* TestClock.adjust("5 minutes")
+        yield* secrets.get("db")
+        yield* store.put("db", "pw-3")
+        yield* secrets.refresh("db")
+        const seen = Chunk.toReadonlyArray(yield* Fiber.join(collecting))
+        assert.deepStrictEqual(seen.map((secret) => secret.kind === "string" ? Redacted.value(secret.value) : ""), [
+          "pw-2",
+          "pw-3"
+        ])
+      })
+    ))
+
+  it.effect("ends when the layer closes", () =>
+    Effect.gen(function*() {
+      const ended = yield* Effect.scoped(
+        Effect.gen(function*() {
+          const secrets = yield* SecretsService
+          return yield* Effect.fork(Stream.runDrain(secrets.changes("db")))
+        }).pipe(Effect.provide(SecretsService.layerTest({ db: "pw-1" })))
+      )
+      assert.isTrue(Exit.isSuccess(yield* Fiber.await(ended)))
+    }))
+})
