@@ -43,6 +43,13 @@ export interface SecretsOptions {
     readonly base?: Duration.DurationInput | undefined
     readonly max?: Duration.DurationInput | undefined
   } | undefined
+  /** Label every metric with `secret_id` (one time series per secret: mind the cardinality). Default: false. */
+  readonly secretIdLabel?: boolean | undefined
+  /**
+   * Trace every read, hits included, with a `SecretsService.get` span. Off by default: a hit costs about a Map lookup
+   * and a clock read, a span several times that. Reads that load, fail or serve stale are always traced.
+   */
+  readonly traceHits?: boolean | undefined
 }
 
 /**
@@ -57,7 +64,9 @@ export const defaults = {
   refreshAhead: 0.8,
   maxStale: Duration.minutes(15),
   jitter: 0.1,
-  failureBackoff: { base: Duration.seconds(1), max: Duration.minutes(1) }
+  failureBackoff: { base: Duration.seconds(1), max: Duration.minutes(1) },
+  secretIdLabel: false,
+  traceHits: false
 } as const
 
 /**
@@ -73,6 +82,8 @@ export interface ResolvedSecretsOptions {
   readonly maxStale: Duration.Duration
   readonly jitter: number
   readonly failureBackoff: { readonly base: Duration.Duration; readonly max: Duration.Duration }
+  readonly secretIdLabel: boolean
+  readonly traceHits: boolean
 }
 
 /**
@@ -141,15 +152,17 @@ export const resolve = (options: SecretsOptions = {}): Either.Either<ResolvedSec
     refreshAhead,
     maxStale: maxStale.value,
     jitter,
-    failureBackoff: { base: base.value, max: max.value }
+    failureBackoff: { base: base.value, max: max.value },
+    secretIdLabel: options.secretIdLabel ?? defaults.secretIdLabel,
+    traceHits: options.traceHits ?? defaults.traceHits
   })
 }
 
 /**
  * Reads the options from Effect `Config`, so operators can set them from the environment:
  * `SECRETS_CACHE_TIME_TO_LIVE` ("5 minutes"), `SECRETS_CACHE_CAPACITY`, `SECRETS_CACHE_REFRESH_AHEAD`,
- * `SECRETS_CACHE_MAX_STALE`, `SECRETS_CACHE_JITTER`, `SECRETS_CACHE_FAILURE_BACKOFF_BASE` and
- * `SECRETS_CACHE_FAILURE_BACKOFF_MAX`. Unset variables keep their defaults; a value that breaks a rule fails with
+ * `SECRETS_CACHE_MAX_STALE`, `SECRETS_CACHE_JITTER`, `SECRETS_CACHE_FAILURE_BACKOFF_BASE`,
+ * `SECRETS_CACHE_FAILURE_BACKOFF_MAX`, `SECRETS_CACHE_SECRET_ID_LABEL` and `SECRETS_CACHE_TRACE_HITS`. Unset variables keep their defaults; a value that breaks a rule fails with
  * `ConfigError.InvalidData`.
  *
  * @since 0.1.0
@@ -162,7 +175,9 @@ export const config: Config.Config<SecretsOptions> = Config.all({
   maxStale: Config.option(Config.duration("SECRETS_CACHE_MAX_STALE")),
   jitter: Config.option(Config.number("SECRETS_CACHE_JITTER")),
   base: Config.option(Config.duration("SECRETS_CACHE_FAILURE_BACKOFF_BASE")),
-  max: Config.option(Config.duration("SECRETS_CACHE_FAILURE_BACKOFF_MAX"))
+  max: Config.option(Config.duration("SECRETS_CACHE_FAILURE_BACKOFF_MAX")),
+  secretIdLabel: Config.option(Config.boolean("SECRETS_CACHE_SECRET_ID_LABEL")),
+  traceHits: Config.option(Config.boolean("SECRETS_CACHE_TRACE_HITS"))
 }).pipe(
   Config.mapOrFail((c): Either.Either<SecretsOptions, ConfigError.ConfigError> => {
     const options: SecretsOptions = {
@@ -174,7 +189,9 @@ export const config: Config.Config<SecretsOptions> = Config.all({
       failureBackoff: {
         base: c.base._tag === "Some" ? c.base.value : undefined,
         max: c.max._tag === "Some" ? c.max.value : undefined
-      }
+      },
+      secretIdLabel: c.secretIdLabel._tag === "Some" ? c.secretIdLabel.value : undefined,
+      traceHits: c.traceHits._tag === "Some" ? c.traceHits.value : undefined
     }
     return Either.match(resolve(options), {
       onLeft: (e) => Either.left(ConfigError.InvalidData([], `${e.message} (from the SECRETS_CACHE_* settings)`)),

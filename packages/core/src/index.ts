@@ -49,6 +49,13 @@ export {
 } from "./SecretsService.js"
 
 /**
+ * The service's Effect Metrics: names, units and labels.
+ *
+ * @since 0.1.0
+ */
+export * as SecretsMetrics from "./SecretsMetrics.js"
+
+/**
  * Predicates for `withSecret`'s `isAuthFailure`: PostgreSQL and MySQL login failures.
  *
  * @since 0.1.0

@@ -24,13 +24,18 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
+import type * as Metric from "effect/Metric"
+import * as MetricLabel from "effect/MetricLabel"
+import * as Option from "effect/Option"
 import type * as Random from "effect/Random"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as StreamEmit from "effect/StreamEmit"
+import * as Tracer from "effect/Tracer"
 import type { SecretsError, SecretStoreError } from "../SecretsError.js"
 import { isTransient, SecretDecodeError, SecretNotFound, SecretsUnavailable } from "../SecretsError.js"
+import * as SecretsMetrics from "../SecretsMetrics.js"
 import type { ResolvedSecretsOptions } from "../SecretsOptions.js"
 import type { SecretsStats } from "../SecretsService.js"
 import type { SecretStore } from "../SecretStore.js"
@@ -117,7 +122,11 @@ class Slot {
   lastForcedAt: number | undefined = undefined // when a forced refresh last went to the store
   lastVersionId: string | undefined = undefined // the version last loaded, to tell a rotation from a reload
   load: Load
-  constructor(readonly key: string, readonly request: SecretRequest) {
+  constructor(
+    readonly key: string,
+    readonly request: SecretRequest,
+    readonly labels: ReadonlyArray<MetricLabel.MetricLabel> // one array per slot: Effect caches metric hooks by it
+  ) {
     this.load = new Load(this)
   }
 }
@@ -126,6 +135,7 @@ class Slot {
 // load commits, so a finished load is never joined again.
 class Load {
   started = false
+  parent: Tracer.AnySpan | undefined = undefined // the span of the caller that started it
   constructor(readonly slot: Slot) {}
 }
 
@@ -145,6 +155,7 @@ export const make = (
     const backoffBase = Duration.toMillis(options.failureBackoff.base) * 1e6
     const backoffMax = Duration.toMillis(options.failureBackoff.max) * 1e6
     const now = (): number => Number(clock.unsafeCurrentTimeNanos())
+    const traceHits = options.traceHits
 
     const slots = new Map<string, Slot>()
     let tick = 0 // recency for LRU: a hit stamps its slot, eviction takes the smallest stamp
@@ -173,6 +184,12 @@ export const make = (
         listeners.clear()
       })
     )
+    // Every counter is kept twice: in `stats` and as an Effect Metric (see SecretsMetrics).
+    const noLabels: ReadonlyArray<MetricLabel.MetricLabel> = []
+    const labelled = (slot: Slot, name: string, value: string) => [...slot.labels, MetricLabel.make(name, value)]
+    const count = (metric: Metric.Metric.Counter<number>, slot: Slot, labels = slot.labels) =>
+      metric.unsafeUpdate(1, labels)
+
     const fibers = yield* FiberSet.make()
     const run = yield* FiberSet.runtime(fibers)<never>()
 
@@ -208,38 +225,61 @@ export const make = (
         if (slot.load !== load || slots.get(slot.key) !== slot) return Effect.succeed(superseded)
         load.started = true
         counters.loads++
+        count(SecretsMetrics.loads, slot)
         loadsInFlight++
         loadsSinceFresh++
         const startedAt = now()
         const answer = batchAnswers.get(load)
-        const call = answer === undefined ? store.fetch(slot.request) : Deferred.await(answer)
+        const attributes = { "secret.id": slot.request.secretId }
+        // Taken, not kept: an ended span holds its exit, and so the value it returned.
+        const parent = load.parent
+        load.parent = undefined
+        const call = answer === undefined
+          ? Effect.withSpan(store.fetch(slot.request), "SecretStore.fetch", { attributes })
+          : Deferred.await(answer)
         return Effect.flatMap(Effect.exit(call), (exit) =>
-          Effect.map(random.next, (draw) => {
+          Effect.flatMap(random.next, (draw) => {
             commit(load, exit, startedAt, draw)
-            return exit
-          })).pipe(Effect.ensuring(Effect.sync(() => loadsInFlight--)))
+            return Effect.as(
+              Effect.annotateCurrentSpan(
+                Exit.isSuccess(exit)
+                  ? { "secret.version_id": exit.value.versionId, "load.outcome": "success" }
+                  : { "load.outcome": failureTag(exit.cause) }
+              ),
+              exit
+            )
+          })).pipe(
+            Effect.ensuring(Effect.sync(() => loadsInFlight--)),
+            // Loads run in the service's fibers; their span hangs under the span of the caller that started them.
+            Effect.withSpan("SecretsService.load", {
+              attributes: { ...attributes, "load.batched": answer !== undefined },
+              ...(parent === undefined ? {} : { parent })
+            })
+          )
       })
 
     // Runs (or joins) the slot's current load in a fiber of the service, then drops the Cache entry: the Cache only
     // ever holds loads in flight, never values.
-    const loadInBackground = (load: Load): Fiber.RuntimeFiber<LoadResult> =>
-      run(Effect.suspend(() => {
+    const loadInBackground = (load: Load, parent?: Tracer.AnySpan): Fiber.RuntimeFiber<LoadResult> => {
+      if (!load.started && load.parent === undefined) load.parent = parent
+      return run(Effect.suspend(() => {
         const cache = inflight
         return Effect.flatMap(cache.getEither(load), (either) =>
           Either.isRight(either)
             ? Effect.as(Effect.zipRight(cache.invalidate(load), renewInflight), either.right)
             : Effect.succeed(either.left))
       }))
+    }
 
     // A caller waits for the slot's current load. Only the first needs a fiber of the service to run it; once it has
     // started, the others wait on its Cache entry directly (an interruptible wait of their own, nothing more).
-    const awaitLoad = (load: Load): Effect.Effect<LoadResult> =>
+    const awaitLoad = (load: Load, parent?: Tracer.AnySpan): Effect.Effect<LoadResult> =>
       load.started
         ? Effect.flatMap(
           Effect.suspend(() => inflight.getOption(load)),
-          (found) => found._tag === "Some" ? Effect.succeed(found.value) : Fiber.join(loadInBackground(load))
+          (found) => found._tag === "Some" ? Effect.succeed(found.value) : Fiber.join(loadInBackground(load, parent))
         )
-        : Fiber.join(loadInBackground(load))
+        : Fiber.join(loadInBackground(load, parent))
 
     const commit = (load: Load, exit: Exit.Exit<SecretValue, SecretStoreError>, startedAt: number, draw: number) => {
       const slot = load.slot
@@ -267,10 +307,13 @@ export const make = (
         }
         slot.failure = undefined
         slot.consecutiveFailures = 0
+        SecretsMetrics.loadDuration.unsafeUpdate((now() - startedAt) / 1e9, slot.labels)
         return
       }
       if (Exit.isInterrupted(exit)) return
+      SecretsMetrics.loadDuration.unsafeUpdate((now() - startedAt) / 1e9, slot.labels)
       counters.loadFailures++
+      count(SecretsMetrics.loadFailures, slot, labelled(slot, "error", failureTag(exit.cause)))
       slot.consecutiveFailures++
       // Rule "failure backoff": a failure is remembered for base * 2^(n-1), at most max, never for the TTL.
       const backoff = Math.min(backoffMax, backoffBase * 2 ** (slot.consecutiveFailures - 1))
@@ -280,6 +323,7 @@ export const make = (
       if (isRevocation(exit.cause) && slot.entry !== undefined) {
         slot.entry = undefined
         counters.evictions++
+        count(SecretsMetrics.evictions, slot, labelled(slot, "reason", "revoked"))
       }
     }
 
@@ -290,10 +334,12 @@ export const make = (
       if (entry !== undefined && slots.get(slot.key) === slot && !isRevocation(cause)) {
         if (now() < entry.staleUntil) {
           counters.staleReads++
-          return Effect.succeed(entry.views)
+          count(SecretsMetrics.staleReads, slot)
+          return Effect.as(Effect.annotateCurrentSpan("cache.outcome", "stale"), entry.views)
         }
         slot.entry = undefined // past maxStale: no longer worth keeping
         counters.evictions++
+        count(SecretsMetrics.evictions, slot, labelled(slot, "reason", "expired"))
       }
       return Effect.failCause(cause)
     }
@@ -320,11 +366,14 @@ export const make = (
     }
 
     // Rule "refresh-ahead": past `refreshAhead` of its TTL, a hit also starts one background refresh.
-    const refreshAhead = (slot: Slot, at: number) => {
+    const refreshAhead = (slot: Slot, at: number, parent: Tracer.AnySpan | undefined) => {
       if (slot.refreshing || (slot.failure !== undefined && at < slot.failure.retryAt)) return
       slot.refreshing = true
-      if (!slot.load.started) counters.backgroundRefreshes++
-      loadInBackground(slot.load).addObserver(() => {
+      if (!slot.load.started) {
+        counters.backgroundRefreshes++
+        count(SecretsMetrics.backgroundRefreshes, slot)
+      }
+      loadInBackground(slot.load, parent).addObserver(() => {
         slot.refreshing = false
       })
     }
@@ -340,9 +389,11 @@ export const make = (
           slots.delete(oldest.key)
           oldest.entry = undefined
           counters.evictions++
+          count(SecretsMetrics.evictions, oldest, labelled(oldest, "reason", "capacity"))
         }
       }
-      const slot = new Slot(key, request)
+      const labels = options.secretIdLabel ? [MetricLabel.make("secret_id", request.secretId)] : noLabels
+      const slot = new Slot(key, request, labels)
       slots.set(key, slot)
       return slot
     }
@@ -371,17 +422,28 @@ export const make = (
         // Rule "TTL": fresh while its age is below its TTL.
         if (entry !== undefined && at < entry.expiresAt) {
           counters.hits++
-          if (at >= entry.refreshAt) refreshAhead(slot, at)
-          return pick(entry.views, view)
+          count(SecretsMetrics.hits, slot)
+          if (at >= entry.refreshAt) {
+            // Rule "refresh-ahead", traced under the reader's span.
+            return Effect.flatMap(Effect.serviceOption(Tracer.ParentSpan), (parent) => {
+              refreshAhead(slot, at, Option.getOrUndefined(parent))
+              return traced(pick(entry.views, view), secretId, "refresh-ahead", traceHits)
+            })
+          }
+          return traceHits ? traced(pick(entry.views, view), secretId, "hit", true) : pick(entry.views, view)
         }
         // Rule "failure backoff": inside the window, the remembered failure is shared without a store call.
         if (slot.failure !== undefined && at < slot.failure.retryAt) {
           counters.misses++
-          return Effect.flatMap(settle(slot, slot.failure.cause), (views) => pick(views, view))
+          count(SecretsMetrics.misses, slot)
+          const settled = Effect.flatMap(settle(slot, slot.failure.cause), (views) => pick(views, view))
+          return traced(settled, secretId, "failure-remembered", true)
         }
       }
       counters.misses++
-      return Effect.flatMap(load(secretId, options), (views) => pick(views, view))
+      if (slot !== undefined) count(SecretsMetrics.misses, slot)
+      else SecretsMetrics.misses.unsafeUpdate(1, noLabels)
+      return traced(Effect.flatMap(load(secretId, options), (views) => pick(views, view)), secretId, "miss", true)
     }
 
     // Joins (or starts) the slot's current load; `onFailure` decides what a failed load becomes for this caller. When
@@ -395,10 +457,10 @@ export const make = (
           if (Either.isLeft(found)) return Effect.fail(found.left)
           const slot = found.right
           slot.lastUsed = ++tick
-          return Effect.flatMap(
-            awaitLoad(slot.load),
-            (result) => afterLoad(slot, result, onFailure, () => run(secretId, options))
-          )
+          return Effect.flatMap(Effect.serviceOption(Tracer.ParentSpan), (parent) =>
+            Effect.flatMap(awaitLoad(slot.load, Option.getOrUndefined(parent)), (result) =>
+              afterLoad(slot, result, onFailure, () =>
+                run(secretId, options))))
         })
       return run
     }
@@ -414,7 +476,8 @@ export const make = (
         return answer === undefined ? Effect.void : Deferred.done(answer, exit)
       }
       const single = (load: Load) =>
-        Effect.flatMap(Effect.exit(store.fetch(load.slot.request)), (exit) => deliver(load, exit))
+        Effect.flatMap(Effect.exit(store.fetch(load.slot.request)), (exit) =>
+          deliver(load, exit))
       const fetchBatch = store.fetchBatch
       const size = Math.max(1, store.batchSize ?? 20)
       const work = fetchBatch === undefined
@@ -480,7 +543,8 @@ export const make = (
           // The result of this very load, not of whatever load is current when this runs.
           reads.push(
             Effect.flatMap(awaitLoad(current), (result) =>
-              afterLoad(slot, result, settle, () => load(secretId, undefined)))
+              afterLoad(slot, result, settle, () =>
+                load(secretId, undefined)))
           )
         }
         if (toBatch.length > 0) {
@@ -553,6 +617,18 @@ export const make = (
 const failWith = (_: Slot, cause: Cause.Cause<SecretStoreError>) => Effect.failCause(cause)
 
 // Upstream says the secret is gone or not ours to read: never serve it again.
+// A read's span: the secret id and how the cache answered, never a value.
+const traced = <A, E>(effect: Effect.Effect<A, E>, secretId: string, outcome: string, on: boolean) =>
+  on
+    ? Effect.withSpan(effect, "SecretsService.get", { attributes: { "secret.id": secretId, "cache.outcome": outcome } })
+    : effect
+
+// How a failed load is counted: by the error's tag, or "Defect" for a store that died.
+const failureTag = (cause: Cause.Cause<SecretStoreError>): string => {
+  const error = Cause.failureOption(cause)
+  return error._tag === "Some" ? error.value._tag : "Defect"
+}
+
 const isRevocation = (cause: Cause.Cause<SecretStoreError>): boolean => {
   const error = Cause.failureOption(cause)
   return error._tag === "Some" && !isTransient(error.value)
