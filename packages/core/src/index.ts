@@ -49,6 +49,13 @@ export {
 } from "./SecretsService.js"
 
 /**
+ * A `ConfigProvider` that reads `Config` from secrets, through the cache.
+ *
+ * @since 0.1.0
+ */
+export * as SecretsConfigProvider from "./SecretsConfigProvider.js"
+
+/**
  * The service's Effect Metrics: names, units and labels.
  *
  * @since 0.1.0

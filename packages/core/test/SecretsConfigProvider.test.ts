@@ -1,0 +1,128 @@
+import { SecretsConfigProvider, SecretsService, TestSecretStore } from "@effect-secrets/core"
+import { assert, describe, it } from "@effect/vitest"
+import { Config, ConfigProvider, Effect, Layer, Redacted, Schema } from "effect"
+import * as util from "node:util"
+
+const marker = "MRKcfg2V7"
+const secrets = {
+  "prod/db": JSON.stringify({ username: "app", password: `pw-${marker}`, port: 5432, pool: { max: 8 } }),
+  "prod/api-key": `key-${marker}`,
+  "prod/app/FEATURE_FLAG": "true"
+}
+
+// The program's config, read as it would be from the environment.
+const withProvider = <A, E>(
+  options: SecretsConfigProvider.SecretsConfigProviderOptions,
+  read: Effect.Effect<A, E>
+) =>
+  Effect.gen(function*() {
+    const provider = yield* SecretsConfigProvider.make(options)
+    return yield* Effect.withConfigProvider(read, provider)
+  }).pipe(Effect.provide(SecretsService.layerTest(secrets)))
+
+const mapping = {
+  DB_USER: { secretId: "prod/db", field: "username" },
+  DB_PASSWORD: { secretId: "prod/db", field: "password" },
+  DB_PORT: { secretId: "prod/db", field: "port" },
+  API_KEY: "prod/api-key",
+  DB: "prod/db"
+}
+
+describe("SecretsConfigProvider", () => {
+  it.effect("Config.string, Config.redacted and Schema.Config read mapped secrets and JSON fields", () =>
+    withProvider(
+      { mapping },
+      Effect.gen(function*() {
+        assert.strictEqual(yield* Config.string("DB_USER"), "app")
+        const password = yield* Config.redacted("DB_PASSWORD")
+        assert.isTrue(Redacted.isRedacted(password))
+        assert.strictEqual(Redacted.value(password), `pw-${marker}`)
+        assert.strictEqual(yield* Schema.Config("DB_PORT", Schema.NumberFromString), 5432)
+        assert.strictEqual(Redacted.value(yield* Config.redacted("API_KEY")), `key-${marker}`)
+      })
+    ))
+
+  it.effect("a path under a mapped JSON secret reads its fields: a whole struct from one secret", () =>
+    withProvider(
+      { mapping },
+      Effect.gen(function*() {
+        const db = yield* Config.all({
+          username: Config.string("username"),
+          password: Config.redacted("password"),
+          maxConnections: Config.integer("max").pipe(Config.nested("pool"))
+        }).pipe(Config.nested("DB"))
+        assert.strictEqual(db.username, "app")
+        assert.strictEqual(db.maxConnections, 8)
+        assert.notInclude(util.inspect(db), marker, "the password stays redacted")
+      })
+    ))
+
+  it.effect("prefix mode reads `prefix` + path", () =>
+    withProvider(
+      { prefix: "prod/app/" },
+      Effect.gen(function*() {
+        assert.strictEqual(yield* Config.boolean("FEATURE_FLAG"), true)
+      })
+    ))
+
+  it.effect("a missing secret or field is MissingData, so Config.withDefault works", () =>
+    withProvider(
+      { mapping: { ...mapping, DB_HOST: { secretId: "prod/db", field: "host" } }, prefix: "prod/app/" },
+      Effect.gen(function*() {
+        assert.strictEqual(yield* Config.string("DB_HOST").pipe(Config.withDefault("localhost")), "localhost")
+        assert.strictEqual(yield* Config.string("NOT_A_SECRET").pipe(Config.withDefault("fallback")), "fallback")
+        const error = yield* Effect.flip(Config.string("NOT_A_SECRET"))
+        assert.strictEqual(error._op, "Or")
+      })
+    ).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))))
+
+  it.effect("paths no secret answers fall back to another provider (the environment by default)", () =>
+    withProvider(
+      { mapping, fallback: ConfigProvider.fromMap(new Map([["LOG_LEVEL", "debug"], ["DB_USER", "ignored"]])) },
+      Effect.gen(function*() {
+        assert.strictEqual(yield* Config.string("LOG_LEVEL"), "debug")
+        assert.strictEqual(yield* Config.string("DB_USER"), "app", "a secret wins over the fallback")
+      })
+    ))
+
+  it.effect("reads go through the cache: one store call however many Config reads", () =>
+    Effect.gen(function*() {
+      const store = yield* TestSecretStore
+      const provider = yield* SecretsConfigProvider.make({ mapping })
+      yield* Effect.withConfigProvider(
+        Effect.all([Config.string("DB_USER"), Config.redacted("DB_PASSWORD"), Config.integer("DB_PORT")]),
+        provider
+      )
+      assert.strictEqual(yield* store.fetchCount("prod/db"), 1)
+    }).pipe(Effect.provide(SecretsService.layerTest(secrets))))
+
+  it.effect("a value that does not parse is reported without quoting it", () =>
+    withProvider(
+      { mapping },
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Config.integer("DB_PASSWORD"))
+        for (const rendering of [String(error), JSON.stringify(error), util.inspect(error, { depth: 10 })]) {
+          assert.notInclude(rendering, marker)
+        }
+      })
+    ))
+
+  it.effect("Secrets Manager being unavailable is SourceUnavailable, not a missing value", () =>
+    Effect.gen(function*() {
+      const store = yield* TestSecretStore
+      yield* store.failNext("prod/api-key", "throttled")
+      const provider = yield* SecretsConfigProvider.make({ mapping, fallback: ConfigProvider.fromMap(new Map()) })
+      const error = yield* Effect.flip(Effect.withConfigProvider(Config.string("API_KEY"), provider))
+      assert.match(String(error), /unavailable/)
+      assert.notInclude(String(error), marker)
+    }).pipe(Effect.provide(SecretsService.layerTest(secrets))))
+
+  it.effect("layer makes it the program's ConfigProvider", () =>
+    Effect.gen(function*() {
+      const user = yield* Effect.provide(
+        Config.string("DB_USER"),
+        SecretsConfigProvider.layer({ mapping }).pipe(Layer.provide(SecretsService.layerTest(secrets)))
+      )
+      assert.strictEqual(user, "app")
+    }))
+})
