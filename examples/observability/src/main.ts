@@ -1,0 +1,10 @@
+import { Effect } from "effect"
+import { program } from "./program.js"
+
+// The AWS SDK warns at start-up that its 2027 releases will need Node 22; this project supports Node >= 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
+
+Effect.runPromise(program()).catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})
