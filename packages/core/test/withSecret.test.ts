@@ -104,6 +104,23 @@ describe("withSecret", () => {
       })
     ))
 
+  it.effect("once AWSPENDING worked, later calls start with it (one refused login, not one per call) until AWSCURRENT moves", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        yield* secrets.get("db")
+        const pending = yield* store.putPending("db", "pw-2")
+        const db = database(new Set(["pw-2"]))
+        for (let i = 0; i < 10; i++) yield* secrets.withSecret("db", db.query, options)
+        assert.deepStrictEqual(db.logins, { ok: 10, refused: 1 })
+        // finishSecret, and the database moves on again: the detour is forgotten with the version it bypassed.
+        yield* store.promote("db", pending)
+        yield* TestClock.adjust("5 minutes")
+        const next = database(new Set(["pw-2"]))
+        yield* secrets.withSecret("db", next.query, options)
+        assert.deepStrictEqual(next.logins, { ok: 1, refused: 0 })
+      })
+    ))
+
   it.effect("with no pending version it waits with backoff, holding nothing, until AWSCURRENT moves", () =>
     withCache((secrets, store) =>
       Effect.gen(function*() {
