@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-secrets-manager"
 import type { SecretsManagerClientConfig } from "@aws-sdk/client-secrets-manager"
 import type { SecretRequest, SecretStoreError, SecretValue } from "@effect-secrets/core"
-import { isTransient, SecretNotFound, SecretStore, SecretsUnavailable } from "@effect-secrets/core"
+import { SecretNotFound, SecretStore, SecretsUnavailable } from "@effect-secrets/core"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
@@ -19,8 +19,8 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
+import { defaults, retrying } from "./internal/retry.js"
 import { toSecretValue, toStoreError } from "./internal/sdk.js"
 
 /**
@@ -83,14 +83,6 @@ export const layerConfig = (
   options: Config.Config<AwsSecretStoreOptions> = config
 ): Layer.Layer<SecretStore, ConfigError.ConfigError> => Layer.scoped(SecretStore, Effect.flatMap(options, make))
 
-const defaults = {
-  timeout: Duration.seconds(5),
-  maxAttempts: 4,
-  base: Duration.millis(100),
-  max: Duration.seconds(2),
-  budget: Duration.seconds(10)
-} as const
-
 /**
  * Builds the store in the current scope.
  *
@@ -104,14 +96,7 @@ export const make = (options: AwsSecretStoreOptions = {}): Effect.Effect<SecretS
       (client) => Effect.sync(() => client.destroy())
     ))
     const timeout = Duration.decode(options.timeout ?? defaults.timeout)
-    const maxAttempts = Math.max(1, Math.floor(options.retry?.maxAttempts ?? defaults.maxAttempts))
-    const retrySchedule = Schedule.exponential(options.retry?.base ?? defaults.base).pipe(
-      Schedule.modifyDelay((delay) => Duration.min(delay, Duration.decode(options.retry?.max ?? defaults.max))),
-      // Full jitter: callers that failed together do not retry together.
-      Schedule.jitteredWith({ min: 0, max: 1 }),
-      Schedule.intersect(Schedule.recurs(maxAttempts - 1)),
-      Schedule.upTo(options.retry?.budget ?? defaults.budget)
-    )
+    const withRetries = retrying(options.retry)
 
     // One attempt: the SDK call, aborted through its AbortSignal when the fiber is interrupted (a timeout included).
     const attempt = <A>(secretId: string, send: (signal: AbortSignal) => Promise<A>) =>
@@ -121,8 +106,6 @@ export const make = (options: AwsSecretStoreOptions = {}): Effect.Effect<SecretS
           onTimeout: () => new SecretsUnavailable({ secretId, reason: "timeout" })
         })
       )
-    const withRetries = <A>(effect: Effect.Effect<A, SecretStoreError>) =>
-      Effect.retry(effect, { schedule: retrySchedule, while: isTransient })
 
     const fetch = (request: SecretRequest): Effect.Effect<SecretValue, SecretStoreError> =>
       withRetries(

@@ -13,3 +13,8 @@ export * as AwsSecretStore from "./AwsSecretStore.js"
  * @since 0.1.0
  */
 export * as AwsSecrets from "./AwsSecrets.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as AgentSecretStore from "./AgentSecretStore.js"

@@ -2,6 +2,7 @@
  * A local AWS Secrets Manager endpoint for tests, demos and development without an AWS account: an HTTP server on
  * 127.0.0.1 that speaks the Secrets Manager wire protocol (JSON 1.1), so the real `SecretsManagerClient` talks to it
  * with `endpoint: url`. It keeps everything in memory, never checks signatures, and never logs or echoes secret values.
+ * The same server also answers the AWS Secrets Manager Agent's `GET /secretsmanager/get`, for clients of the agent.
  *
  * Faults (latency, throttling, server errors, hung connections, any AWS error) can be injected per secret or for all,
  * from a test through `faults` or from outside through `POST /_local/faults`.
@@ -57,6 +58,12 @@ export declare namespace LocalSecretsManager {
     readonly region?: string | undefined
     /** The account id in ARNs. Default `000000000000`. */
     readonly accountId?: string | undefined
+    /**
+     * The SSRF token the agent route (`GET /secretsmanager/get`) requires in `X-Aws-Parameters-Secrets-Token` (or
+     * `X-Vault-Token`), as the AWS Secrets Manager Agent does. Default: any non-empty token is accepted; a request
+     * without one is refused with 403, as the agent refuses it.
+     */
+    readonly agentToken?: string | undefined
   }
 
   /**
@@ -78,9 +85,10 @@ export declare namespace LocalSecretsManager {
   export type InjectableError = InternalFaults.InjectableError
 
   /**
-   * Faults for the operations that read secret values (`GetSecretValue`, `BatchGetSecretValue`). A secret's own rule
-   * wins over the rule for all secrets. For one call: the latency first, then a hang, then an injected error, then a
-   * server error, then throttling.
+   * Faults for the operations that read secret values (`GetSecretValue`, `BatchGetSecretValue`, and the agent route's
+   * `AgentGet`, which answers a fault as the agent forwards it: Secrets Manager's status and error name). A secret's
+   * own rule wins over the rule for all secrets. For one call: the latency first, then a hang, then an injected error,
+   * then a server error, then throttling.
    *
    * @since 0.1.0
    * @category models
@@ -124,7 +132,8 @@ export declare namespace LocalSecretsManager {
     readonly port: number
     /**
      * API calls received, failed and faulted ones included: all, by operation name, and/or by the `SecretId` (or
-     * `Name`, or an id of `SecretIdList`) as written in the request. A BatchGetSecretValue call counts once.
+     * `Name`, or an id of `SecretIdList`) as written in the request. A BatchGetSecretValue call counts once. Calls
+     * to the agent route count as `AgentGet`, by their `secretId`.
      */
     readonly calls: (operation?: string, secretId?: string) => Effect.Effect<number>
     /**
@@ -237,7 +246,7 @@ export const make = (
 
     const nodeServer = Http.createServer()
     const server = yield* NodeHttpServer.make(() => nodeServer, { port: options?.port ?? 0, host: "127.0.0.1" })
-    yield* server.serve(Server.app({ state, faults, calls, hung }))
+    yield* server.serve(Server.app({ state, faults, calls, hung, agentToken: options?.agentToken }))
     // Registered after the server, so it runs before the server closes: hung calls would otherwise hold it open.
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {

@@ -1,6 +1,7 @@
 /**
- * The HTTP app: the Secrets Manager endpoint on `POST /` and the admin routes under `/_local/`. Every call is counted
- * before anything can fail; faults are applied to the operations that read secret values.
+ * The HTTP app: the Secrets Manager endpoint on `POST /`, the agent's `GET /secretsmanager/get`, and the admin routes
+ * under `/_local/`. Every call is counted before anything can fail; faults are applied to the operations that read
+ * secret values.
  *
  * @internal
  */
@@ -13,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as Http from "node:http"
 import type { SecretsManagerError } from "../SecretsManagerError.js"
+import * as Agent from "./agent.js"
 import type { Calls } from "./calls.js"
 import * as Errors from "./errors.js"
 import type { Faults } from "./faults.js"
@@ -27,6 +29,8 @@ export interface Deps {
   readonly calls: Calls
   /** The responses of hung calls, so shutting down can end them. */
   readonly hung: Set<Http.ServerResponse>
+  /** The SSRF token the agent route requires; `undefined` accepts any non-empty token. */
+  readonly agentToken: string | undefined
 }
 
 /**
@@ -53,6 +57,21 @@ const hang = (deps: Deps) =>
     )
   })
 
+/** The faults for a call that reads secrets: the latency first, then a hang or a failure, or nothing. */
+const applyFaults = (deps: Deps, ids: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const verdict = yield* deps.faults.decide(namesOf(deps, ids))
+    if (Duration.greaterThan(verdict.latency, Duration.zero)) yield* Effect.sleep(verdict.latency)
+    switch (verdict.decision._tag) {
+      case "Hang":
+        return yield* hang(deps)
+      case "Fail":
+        return yield* verdict.decision.error
+      case "Proceed":
+        return
+    }
+  })
+
 const api = (deps: Deps) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
@@ -66,18 +85,7 @@ const api = (deps: Deps) =>
       return yield* Errors.unknownOperation("The X-Amz-Target header does not name a Secrets Manager operation.")
     }
     if (body._tag === "Left") return yield* body.left
-    if (Operations.readOperations.has(operation)) {
-      const verdict = yield* deps.faults.decide(namesOf(deps, ids))
-      if (Duration.greaterThan(verdict.latency, Duration.zero)) yield* Effect.sleep(verdict.latency)
-      switch (verdict.decision._tag) {
-        case "Hang":
-          return yield* hang(deps)
-        case "Fail":
-          return yield* verdict.decision.error
-        case "Proceed":
-          break
-      }
-    }
+    if (Operations.readOperations.has(operation)) yield* applyFaults(deps, ids)
     return Protocol.success(yield* Operations.run(deps.state, operation, body.right))
   }).pipe(
     Effect.catchAll((error: SecretsManagerError) => Effect.succeed(Protocol.failure(error))),
@@ -149,6 +157,15 @@ const getCalls = (deps: Deps) =>
 export const app = (deps: Deps) =>
   HttpRouter.empty.pipe(
     HttpRouter.post("/", api(deps)),
+    HttpRouter.all(
+      "/secretsmanager/get",
+      Agent.route({
+        state: deps.state,
+        calls: deps.calls,
+        token: deps.agentToken,
+        applyFaults: (ids) => applyFaults(deps, ids)
+      })
+    ),
     HttpRouter.post("/_local/faults", setFaults(deps)),
     HttpRouter.del("/_local/faults", Effect.as(deps.faults.clear, adminJson(200, {}))),
     HttpRouter.get("/_local/calls", getCalls(deps)),

@@ -1,0 +1,195 @@
+/**
+ * A `SecretStore` over the host's cache tier: the AWS Secrets Manager Agent, or the AWS Parameters and Secrets Lambda
+ * Extension, both answering `GET /secretsmanager/get?secretId=...` on `localhost:2773` to requests that carry the SSRF
+ * token in `X-Aws-Parameters-Secrets-Token`. `SecretsService` over it is the in-process tier over the host tier: the
+ * processes of a host share one agent, and the agent makes the calls to Secrets Manager.
+ *
+ * Built on `@effect/platform`'s `HttpClient`; `layerNode` provides Node's.
+ *
+ * @since 0.1.0
+ */
+import type { SecretRequest, SecretStoreError, SecretValue } from "@effect-secrets/core"
+import { SecretAccessDenied, SecretStore, SecretsUnavailable } from "@effect-secrets/core"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import { readFile } from "node:fs/promises"
+import * as AwsSecretStore from "./AwsSecretStore.js"
+import * as Agent from "./internal/agent.js"
+import { defaults, retrying } from "./internal/retry.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface AgentSecretStoreOptions {
+  /**
+   * Where the agent listens. Default: `http://localhost:2773`, or the port in `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT`
+   * (the Lambda extension's setting) when it is set.
+   */
+  readonly endpoint?: string | undefined
+  /**
+   * The SSRF token. Default: the first of `AWS_TOKEN`, `AWS_SESSION_TOKEN` and `AWS_CONTAINER_AUTHORIZATION_TOKEN`
+   * that is set (read through `Config`), the variables the agent reads its own token from. A value `file://<path>` is
+   * read from that file at each call, as the agent does (its install script writes `/var/run/awssmatoken`).
+   */
+  readonly token?: Redacted.Redacted<string> | undefined
+  /** Each attempt's time limit: a hung agent becomes `SecretsUnavailable` ("timeout"). Default: 5 seconds. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** As `AwsSecretStore`'s: 4 attempts, 100 ms doubling to 2 s, full jitter, a 10 s budget, transient errors only. */
+  readonly retry?: AwsSecretStore.RetryOptions | undefined
+}
+
+/**
+ * Provides `SecretStore` over the agent, with the `HttpClient` you provide.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: AgentSecretStoreOptions = {}
+): Layer.Layer<SecretStore, never, HttpClient.HttpClient> => Layer.effect(SecretStore, make(options))
+
+/**
+ * The same, over Node's `HttpClient` (undici).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerNode = (options: AgentSecretStoreOptions = {}): Layer.Layer<SecretStore> =>
+  layer(options).pipe(Layer.provide(NodeHttpClient.layerUndici))
+
+/**
+ * The same as `layer`, with its options read from `Config` (by default `config`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Config.Config<AgentSecretStoreOptions> = config
+): Layer.Layer<SecretStore, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.effect(SecretStore, Effect.flatMap(options, make))
+
+/**
+ * Reads `SECRETS_AGENT_ENDPOINT` and the retry and timeout settings `AwsSecretStore.config` reads
+ * (`SECRETS_STORE_TIMEOUT`, `SECRETS_STORE_MAX_ATTEMPTS`, `SECRETS_STORE_RETRY_BASE`, `SECRETS_STORE_RETRY_MAX`,
+ * `SECRETS_STORE_RETRY_BUDGET`); the token comes from `tokenConfig`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<AgentSecretStoreOptions> = Config.map(
+  Config.all([AwsSecretStore.config, Config.option(Config.string("SECRETS_AGENT_ENDPOINT"))]),
+  ([store, endpoint]) => ({ endpoint: Option.getOrUndefined(endpoint), timeout: store.timeout, retry: store.retry })
+)
+
+const nonEmpty = (name: string) =>
+  Config.redacted(name).pipe(
+    Config.validate({ message: "must not be empty", validation: (token) => Redacted.value(token) !== "" })
+  )
+
+/**
+ * The SSRF token from the environment: the first of `AWS_TOKEN`, `AWS_SESSION_TOKEN` and
+ * `AWS_CONTAINER_AUTHORIZATION_TOKEN` that is set and not empty.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const tokenConfig: Config.Config<Option.Option<Redacted.Redacted<string>>> = Config.option(
+  nonEmpty("AWS_TOKEN").pipe(
+    Config.orElse(() => nonEmpty("AWS_SESSION_TOKEN")),
+    Config.orElse(() => nonEmpty("AWS_CONTAINER_AUTHORIZATION_TOKEN"))
+  )
+)
+
+/**
+ * Builds the store. The token and the default endpoint are read from `Config` here, once.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: AgentSecretStoreOptions = {}
+): Effect.Effect<SecretStore.Service, never, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const client = yield* HttpClient.HttpClient
+    const token = options.token === undefined
+      ? Option.getOrUndefined(yield* Effect.orElseSucceed(tokenConfig, () => Option.none()))
+      : options.token
+    const endpoint = options.endpoint ?? (yield* defaultEndpoint)
+    const url = `${endpoint.replace(/\/+$/, "")}/secretsmanager/get`
+    const timeout = Duration.decode(options.timeout ?? defaults.timeout)
+    const withRetries = retrying(options.retry)
+
+    // The token's value, read again from its file at each call when it names one (the agent may have restarted).
+    const resolveToken = (secretId: string): Effect.Effect<string, SecretStoreError> => {
+      if (token === undefined) {
+        return Effect.fail(
+          new SecretAccessDenied({
+            secretId,
+            reason: "no SSRF token for the agent: set AWS_TOKEN (or AWS_SESSION_TOKEN) or the token option"
+          })
+        )
+      }
+      const value = Redacted.value(token)
+      if (!value.startsWith("file://")) return Effect.succeed(value)
+      const path = value.slice("file://".length)
+      return Effect.tryPromise({
+        try: (signal) => readFile(path, { encoding: "utf8", signal }),
+        catch: () => new SecretAccessDenied({ secretId, reason: "the SSRF token file could not be read" })
+      }).pipe(Effect.map((text) => text.trim()))
+    }
+
+    // One attempt: the request is aborted when the fiber is interrupted (a timeout included).
+    const attempt = (request: SecretRequest, tokenValue: string) =>
+      client.execute(
+        HttpClientRequest.get(url).pipe(
+          HttpClientRequest.setUrlParams({
+            secretId: request.secretId,
+            ...(request.versionId === undefined ? {} : { versionId: request.versionId }),
+            ...(request.versionStage === undefined ? {} : { versionStage: request.versionStage })
+          }),
+          HttpClientRequest.setHeader(Agent.tokenHeader, tokenValue)
+        )
+      ).pipe(
+        Effect.flatMap((response) =>
+          Effect.map(response.text, (text) =>
+            response.status === 200
+              ? Agent.toSecretValue200(request.secretId, text)
+              : Agent.toStoreErrorFromAgent(request.secretId, response.status, text))
+        ),
+        Effect.catchTags({
+          RequestError: (error) => Effect.fail(Agent.toTransportError(request.secretId, error.cause)),
+          ResponseError: () => Effect.fail(new SecretsUnavailable({ secretId: request.secretId, reason: "network" }))
+        }),
+        Effect.flatMap((result) => result),
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () => new SecretsUnavailable({ secretId: request.secretId, reason: "timeout" })
+        }),
+        // Tracing records request headers on the span: the token is redacted there like `authorization`.
+        Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, Agent.tokenHeader])
+      )
+
+    const fetch = (request: SecretRequest): Effect.Effect<SecretValue, SecretStoreError> =>
+      Effect.flatMap(
+        resolveToken(request.secretId),
+        (tokenValue) => withRetries(attempt(request, tokenValue))
+      )
+
+    // The agent has no batch route: `prefetch` reads one secret at a time.
+    return { fetch }
+  })
+
+const defaultEndpoint = Config.option(Config.integer("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT")).pipe(
+  Effect.orElseSucceed(() => Option.none<number>()),
+  Effect.map((port) => `http://localhost:${Option.getOrElse(port, () => 2773)}`)
+)

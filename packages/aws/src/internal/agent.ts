@@ -1,0 +1,132 @@
+/**
+ * Between the AWS Secrets Manager Agent's HTTP answers and the core's types. The agent (aws/aws-secretsmanager-agent)
+ * answers `GET /secretsmanager/get` with the GetSecretValue output as JSON (`CreatedDate` as a string of epoch
+ * seconds, `SecretBinary` base64), forwards a Secrets Manager error with Secrets Manager's own status and
+ * `{"__type": "<ErrorName>", "message": ...}`, and refuses requests itself with plain-text bodies: 403 for a missing
+ * or wrong SSRF token, 400 for a bad query, 404 for an unknown path, 429 over its connection limit, 502/504 when it
+ * could not reach Secrets Manager.
+ *
+ * Nothing here puts a response body, or any part of it, into an error: only the status and a checked error name.
+ *
+ * @internal
+ */
+import type { SecretValueEntry } from "@aws-sdk/client-secrets-manager"
+import type { SecretStoreError, SecretValue } from "@effect-secrets/core"
+import { SecretAccessDenied, SecretRequestRejected, SecretsUnavailable } from "@effect-secrets/core"
+import * as Either from "effect/Either"
+import * as Encoding from "effect/Encoding"
+import * as Predicate from "effect/Predicate"
+import { toSecretValue, toStoreError } from "./sdk.js"
+
+/**
+ * The header the agent and the Lambda extension read the SSRF token from.
+ *
+ * @internal
+ */
+export const tokenHeader = "x-aws-parameters-secrets-token"
+
+// A body that is not the GetSecretValue shape: something else answers on the endpoint, or the answer was cut.
+const malformed = (secretId: string) => new SecretsUnavailable({ secretId, reason: "unavailable" })
+
+const string = (value: unknown): string | undefined => typeof value === "string" ? value : undefined
+
+// Epoch seconds, as a number (the API) or a string (the agent's serializer).
+const date = (value: unknown): Date | undefined => {
+  const seconds = typeof value === "number" ? value : typeof value === "string" && value !== "" ? Number(value) : NaN
+  return Number.isFinite(seconds) ? new Date(seconds * 1000) : undefined
+}
+
+const parse = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A 200 answer's body to a `SecretValue`.
+ *
+ * @internal
+ */
+export const toSecretValue200 = (secretId: string, text: string): Either.Either<SecretValue, SecretStoreError> => {
+  const body = parse(text)
+  if (!Predicate.isRecord(body)) return Either.left(malformed(secretId))
+  const { SecretBinary, SecretString } = body
+  if (SecretString !== undefined && SecretString !== null && typeof SecretString !== "string") {
+    return Either.left(malformed(secretId))
+  }
+  let binary: Uint8Array | undefined
+  if (SecretBinary !== undefined && SecretBinary !== null) {
+    if (typeof SecretBinary !== "string") return Either.left(malformed(secretId))
+    const decoded = Encoding.decodeBase64(SecretBinary)
+    // The decoder's exception quotes its input: drop it.
+    if (Either.isLeft(decoded)) return Either.left(malformed(secretId))
+    binary = decoded.right
+  }
+  const stages = Array.isArray(body.VersionStages)
+    ? body.VersionStages.filter((stage): stage is string => typeof stage === "string")
+    : undefined
+  const entry: SecretValueEntry = {
+    ARN: string(body.ARN),
+    Name: string(body.Name),
+    VersionId: string(body.VersionId),
+    SecretString: string(SecretString),
+    SecretBinary: binary,
+    VersionStages: stages,
+    CreatedDate: date(body.CreatedDate)
+  }
+  return toSecretValue(secretId, entry)
+}
+
+// An AWS error name, as `__type` carries it (possibly namespaced, `aws.protocol#Name`, or with a `:` suffix).
+const errorNameOf = (text: string): string | undefined => {
+  const body = parse(text)
+  if (!Predicate.isRecord(body) || typeof body.__type !== "string") return undefined
+  const name = body.__type.split("#").pop()?.split(":")[0] ?? ""
+  return /^[A-Za-z][A-Za-z0-9]{0,99}$/.test(name) ? name : undefined
+}
+
+/**
+ * A non-200 answer to the core's errors: by the forwarded AWS error name when there is one, else by the status.
+ *
+ * @internal
+ */
+export const toStoreErrorFromAgent = (secretId: string, status: number, text: string): SecretStoreError => {
+  const name = errorNameOf(text)
+  if (name === undefined || name === "InternalFailure") {
+    switch (status) {
+      case 403:
+        return new SecretAccessDenied({
+          secretId,
+          reason: "the agent refused the SSRF token (X-Aws-Parameters-Secrets-Token): set AWS_TOKEN or the token option"
+        })
+      case 404:
+        return new SecretRequestRejected({
+          secretId,
+          reason: "HTTP 404: the endpoint has no agent route /secretsmanager/get (check the endpoint)"
+        })
+      case 502:
+        return new SecretsUnavailable({ secretId, reason: "network" })
+      case 504:
+        return new SecretsUnavailable({ secretId, reason: "timeout" })
+    }
+  }
+  // The agent's own names for a failed call to Secrets Manager.
+  if (name === "TimeoutError") return new SecretsUnavailable({ secretId, reason: "timeout" })
+  if (name === "ConnectionError") return new SecretsUnavailable({ secretId, reason: "network" })
+  return toStoreError(secretId, { name: name ?? `HTTP ${status}`, $metadata: { httpStatusCode: status } })
+}
+
+/**
+ * A failure to get an answer at all (refused, reset, a bad URL) to the core's errors.
+ *
+ * @internal
+ */
+export const toTransportError = (secretId: string, cause: unknown): SecretStoreError => {
+  const error = toStoreError(secretId, cause)
+  // Whatever the transport cannot name is still the connection failing.
+  return error._tag === "SecretsUnavailable" && error.reason === "unavailable"
+    ? new SecretsUnavailable({ secretId, reason: "network" })
+    : error
+}

@@ -1,0 +1,441 @@
+// SecretsService over AgentSecretStore, through @effect/platform's HttpClient (undici) over real HTTP, against the
+// agent route of LocalSecretsManager on loopback. The endpoint and the store share the test's TestClock.
+import { AgentSecretStore } from "@effect-secrets/aws"
+import type { SecretsOptions } from "@effect-secrets/core"
+import { SecretsService, SecretStore } from "@effect-secrets/core"
+import { LocalSecretsManager } from "@effect-secrets/local"
+import { assert, describe, it } from "@effect/vitest"
+import {
+  Chunk,
+  Clock,
+  ConfigProvider,
+  Context,
+  Duration,
+  Effect,
+  Either,
+  Fiber,
+  Layer,
+  Option,
+  Redacted,
+  Schema,
+  TestClock,
+  Tracer
+} from "effect"
+import { randomUUID } from "node:crypto"
+import { rm, writeFile } from "node:fs/promises"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as util from "node:util"
+
+const token = "ssrf-TOKEN-Zp41x"
+const marker = "MRKagent7Y"
+const seed = {
+  "prod/api-key": "key-v1",
+  "prod/db": JSON.stringify({ username: "app", password: `pw-${marker}` }),
+  "prod/tls-key": new Uint8Array([0, 1, 2, 254, 255])
+}
+
+type Options = SecretsOptions & AgentSecretStore.AgentSecretStoreOptions
+
+// Exact deadlines, no retries unless a test asks, and a timeout far beyond any backoff a test jumps over.
+const base: Options = {
+  timeToLive: "60 seconds",
+  jitter: 0,
+  refreshAhead: 1,
+  timeout: "1 hour",
+  retry: { maxAttempts: 1 }
+}
+
+// The environment the store reads its token from, and nothing else: no variable of the machine leaks in.
+const environment = (variables: Record<string, string>) =>
+  Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(variables))))
+
+const stack = (
+  options: Options = {},
+  variables: Record<string, string> = { AWS_TOKEN: token },
+  secrets: Record<string, string | Uint8Array> = seed
+) =>
+  Layer.unwrapEffect(
+    Effect.map(LocalSecretsManager, (local) =>
+      SecretsService.layer({ ...base, ...options }).pipe(
+        Layer.provide(AgentSecretStore.layerNode({ ...base, endpoint: local.url, ...options }))
+      ))
+  ).pipe(
+    Layer.provide(environment(variables)),
+    Layer.provideMerge(LocalSecretsManager.layer({ secrets, agentToken: token }))
+  )
+
+// The store alone, for tests that look at one fetch; its HTTP client lives as long as the test's scope.
+const store = (options: AgentSecretStore.AgentSecretStoreOptions, variables: Record<string, string>) =>
+  AgentSecretStore.layerNode({ retry: { maxAttempts: 1 }, ...options }).pipe(
+    Layer.provide(environment(variables)),
+    Layer.build,
+    Effect.map(Context.get(SecretStore))
+  )
+
+// One turn of Node's event loop: real I/O moves while the TestClock stands still.
+const ioTurn = Effect.async<void>((resume) => void setImmediate(() => resume(Effect.void)))
+
+// Runs a fiber to its end while its HTTP calls happen for real; whenever it waits on a sleep of the TestClock due
+// within `window`, time jumps there.
+const finish = <A, E>(fiber: Fiber.RuntimeFiber<A, E>, window = 5_000) =>
+  Effect.gen(function*() {
+    for (let turn = 0; turn < 20_000; turn++) {
+      const exit = fiber.unsafePoll()
+      if (exit !== null) return yield* exit
+      const now = yield* Clock.currentTimeMillis
+      const due = Chunk.toReadonlyArray(yield* TestClock.sleeps()).filter((t) => t > now && t - now <= window)
+      if (due.length > 0) yield* TestClock.setTime(Math.min(...due))
+      else yield* ioTurn
+    }
+    return yield* Effect.dieMessage("the fiber did not finish")
+  })
+
+const text = (secret: { readonly value: Redacted.Redacted<string | Uint8Array> }) => {
+  const value = Redacted.value(secret.value)
+  return typeof value === "string" ? value : Buffer.from(value).toString("hex")
+}
+
+const renderings = (error: unknown) => [String(error), JSON.stringify(error), util.inspect(error, { depth: 10 })]
+
+describe("AgentSecretStore against the agent route", () => {
+  it.effect("reads string, binary and JSON secrets with their metadata, and older versions", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalSecretsManager
+      const secrets = yield* SecretsService
+      const apiKey = yield* secrets.get("prod/api-key")
+      assert.strictEqual(text(apiKey), "key-v1")
+      assert.strictEqual(apiKey.name, "prod/api-key")
+      assert.match(apiKey.arn, /^arn:aws:secretsmanager:us-east-1:000000000000:secret:prod\/api-key-\w{6}$/)
+      assert.match(apiKey.versionId, /^[0-9a-f-]{36}$/)
+      assert.deepStrictEqual(apiKey.versionStages, ["AWSCURRENT"])
+      assert.instanceOf(apiKey.createdDate, Date)
+      assert.strictEqual(apiKey.createdDate!.getTime(), yield* Clock.currentTimeMillis)
+      const tlsKey = yield* secrets.getBinary("prod/tls-key")
+      assert.deepStrictEqual(Array.from(Redacted.value(tlsKey)), [0, 1, 2, 254, 255])
+      const db = yield* secrets.getJson(
+        "prod/db",
+        Schema.Struct({ username: Schema.String, password: Schema.Redacted(Schema.String) })
+      )
+      assert.strictEqual(db.username, "app")
+      assert.strictEqual(Redacted.value(db.password), `pw-${marker}`)
+      assert.strictEqual(text(yield* secrets.get(apiKey.arn)), "key-v1")
+      yield* local.putSecretValue("prod/api-key", "key-v2")
+      yield* TestClock.adjust("60 seconds")
+      assert.strictEqual(text(yield* secrets.get("prod/api-key")), "key-v2")
+      assert.strictEqual(text(yield* secrets.get("prod/api-key", { versionStage: "AWSPREVIOUS" })), "key-v1")
+      assert.strictEqual(text(yield* secrets.get("prod/api-key", { versionId: apiKey.versionId })), "key-v1")
+      assert.strictEqual(yield* local.calls("GetSecretValue"), 0, "only the agent route was called")
+    }).pipe(Effect.provide(stack())))
+
+  it.effect("one agent call for many concurrent readers, none for hits", () =>
+    Effect.gen(function*() {
+      const secrets = yield* SecretsService
+      const local = yield* LocalSecretsManager
+      yield* Effect.all(Array.from({ length: 200 }, () => secrets.getString("prod/api-key")), {
+        concurrency: "unbounded"
+      })
+      yield* secrets.getString("prod/api-key")
+      assert.strictEqual(yield* local.calls("AgentGet"), 1)
+    }).pipe(Effect.provide(stack())))
+
+  it.effect("prefetch reads one secret at a time: the agent has no batch route", () =>
+    Effect.gen(function*() {
+      const secrets = yield* SecretsService
+      const local = yield* LocalSecretsManager
+      const results = yield* secrets.prefetch(["prod/api-key", "prod/db", "prod/missing"])
+      assert.deepStrictEqual(results.map((r) => Either.isRight(r) ? "ok" : r.left._tag), [
+        "ok",
+        "ok",
+        "SecretNotFound"
+      ])
+      assert.strictEqual(yield* local.calls("AgentGet"), 3)
+      assert.strictEqual(yield* local.calls("BatchGetSecretValue"), 0)
+    }).pipe(Effect.provide(stack())))
+
+  describe("every answer of the agent maps to its tag", () => {
+    const errorOf = (secretId: string) =>
+      Effect.flatMap(SecretsService, (secrets) => Effect.flip(secrets.get(secretId)))
+
+    it.effect("ResourceNotFoundException (HTTP 400, forwarded) is SecretNotFound", () =>
+      Effect.gen(function*() {
+        assert.strictEqual((yield* errorOf("prod/missing"))._tag, "SecretNotFound")
+      }).pipe(Effect.provide(stack())))
+
+    it.effect("AccessDeniedException and DecryptionFailure are SecretAccessDenied, with the reason", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        yield* local.faults.fail({ code: "AccessDeniedException", next: 1, secretId: "prod/api-key" })
+        const denied = yield* errorOf("prod/api-key")
+        assert.isTrue(denied._tag === "SecretAccessDenied" && denied.reason === "AccessDeniedException")
+        yield* local.faults.fail({ code: "DecryptionFailure", next: 1, secretId: "prod/db" })
+        const kms = yield* errorOf("prod/db")
+        assert.strictEqual(kms._tag, "SecretAccessDenied")
+        assert.match(kms.message, /KMS/)
+      }).pipe(Effect.provide(stack())))
+
+    it.effect("a secret scheduled for deletion and a bad parameter are SecretRequestRejected", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        yield* local.deleteSecret("prod/api-key", { recoveryWindowInDays: 7 })
+        const scheduled = yield* errorOf("prod/api-key")
+        assert.strictEqual(scheduled._tag, "SecretRequestRejected")
+        assert.match(scheduled.message, /InvalidRequestException/)
+        yield* local.faults.fail({ code: "InvalidParameterException", next: 1, secretId: "prod/db" })
+        assert.strictEqual((yield* errorOf("prod/db"))._tag, "SecretRequestRejected")
+      }).pipe(Effect.provide(stack())))
+
+    it.effect("throttling and 500s are SecretsUnavailable, with the reason", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        yield* local.faults.throttle({ next: 1, secretId: "prod/api-key" })
+        const throttled = yield* errorOf("prod/api-key")
+        assert.isTrue(throttled._tag === "SecretsUnavailable" && throttled.reason === "throttled", String(throttled))
+        yield* local.faults.serverError({ next: 1, secretId: "prod/db" })
+        const server = yield* errorOf("prod/db")
+        assert.isTrue(server._tag === "SecretsUnavailable" && server.reason === "server", String(server))
+      }).pipe(Effect.provide(stack())))
+
+    it.effect("nothing listening is SecretsUnavailable (network)", () =>
+      Effect.gen(function*() {
+        // Port 9 (discard) on loopback: nothing listens there on these machines.
+        const agent = yield* store({ endpoint: "http://127.0.0.1:9" }, { AWS_TOKEN: token })
+        const error = yield* Effect.flip(agent.fetch({ secretId: "prod/api-key" }))
+        assert.isTrue(error._tag === "SecretsUnavailable" && error.reason === "network", String(error))
+      }).pipe(Effect.scoped))
+
+    it.effect("an endpoint without the agent route (HTTP 404) is SecretRequestRejected, not SecretNotFound", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const agent = yield* store({ endpoint: `${local.url}/not-the-agent` }, { AWS_TOKEN: token })
+        const error = yield* Effect.flip(agent.fetch({ secretId: "prod/api-key" }))
+        assert.strictEqual(error._tag, "SecretRequestRejected")
+        assert.match(error.message, /404/)
+      }).pipe(Effect.scoped, Effect.provide(LocalSecretsManager.layer({ secrets: seed, agentToken: token }))))
+  })
+
+  describe("the SSRF token", () => {
+    it.effect("is read from AWS_TOKEN, then AWS_SESSION_TOKEN, then AWS_CONTAINER_AUTHORIZATION_TOKEN", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        for (
+          const variables of [
+            { AWS_TOKEN: token, AWS_SESSION_TOKEN: "session-token" },
+            { AWS_SESSION_TOKEN: token },
+            { AWS_TOKEN: "", AWS_CONTAINER_AUTHORIZATION_TOKEN: token }
+          ]
+        ) {
+          const agent = yield* store({ endpoint: local.url }, variables)
+          const secret = yield* agent.fetch({ secretId: "prod/api-key" })
+          assert.strictEqual(text(secret), "key-v1", JSON.stringify(Object.keys(variables)))
+        }
+      }).pipe(Effect.scoped, Effect.provide(LocalSecretsManager.layer({ secrets: seed, agentToken: token }))))
+
+    it.effect("AWS_TOKEN=file://<path> is read from the file at each call, as the agent reads it", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const path = join(tmpdir(), `awssmatoken-${randomUUID()}`)
+        yield* Effect.acquireRelease(
+          Effect.promise(() => writeFile(path, `${token}\n`)),
+          () => Effect.promise(() => rm(path, { force: true }))
+        )
+        const agent = yield* store({ endpoint: local.url }, { AWS_TOKEN: `file://${path}` })
+        assert.strictEqual(text(yield* agent.fetch({ secretId: "prod/api-key" })), "key-v1")
+        yield* Effect.promise(() => rm(path))
+        const error = yield* Effect.flip(agent.fetch({ secretId: "prod/api-key" }))
+        assert.strictEqual(error._tag, "SecretAccessDenied")
+        assert.notInclude(error.message, path)
+      }).pipe(Effect.scoped, Effect.provide(LocalSecretsManager.layer({ secrets: seed, agentToken: token }))))
+
+    it.effect("a wrong token is SecretAccessDenied (HTTP 403), and no token makes no call at all", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const wrong = yield* store({ endpoint: local.url }, { AWS_TOKEN: "not-the-token" })
+        const refused = yield* Effect.flip(wrong.fetch({ secretId: "prod/api-key" }))
+        assert.strictEqual(refused._tag, "SecretAccessDenied")
+        assert.match(refused.message, /SSRF token/)
+        assert.strictEqual(yield* local.calls("AgentGet"), 1)
+        const none = yield* store({ endpoint: local.url }, {})
+        const missing = yield* Effect.flip(none.fetch({ secretId: "prod/api-key" }))
+        assert.strictEqual(missing._tag, "SecretAccessDenied")
+        assert.match(missing.message, /AWS_TOKEN/)
+        assert.strictEqual(yield* local.calls("AgentGet"), 1, "no request without a token")
+      }).pipe(Effect.scoped, Effect.provide(LocalSecretsManager.layer({ secrets: seed, agentToken: token }))))
+
+    it.effect("the token option wins over the environment", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const agent = yield* store({ endpoint: local.url, token: Redacted.make(token) }, { AWS_TOKEN: "stale" })
+        assert.strictEqual(text(yield* agent.fetch({ secretId: "prod/api-key" })), "key-v1")
+      }).pipe(Effect.scoped, Effect.provide(LocalSecretsManager.layer({ secrets: seed, agentToken: token }))))
+
+    it.effect("neither the token nor any secret text appears in an error or in a tracing span", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const spans: Array<Tracer.Span> = []
+        const native = yield* Effect.tracer
+        const recording = Tracer.make({
+          span: (...args) => {
+            const span = native.span(...args)
+            spans.push(span)
+            return span
+          },
+          context: native.context
+        })
+        const agent = yield* store({ endpoint: local.url }, { AWS_TOKEN: token })
+        const errors: Array<unknown> = []
+        const fail = Effect.flip(agent.fetch({ secretId: "prod/db" })).pipe(Effect.withTracer(recording))
+        yield* agent.fetch({ secretId: "prod/db" }).pipe(Effect.withTracer(recording))
+        for (const code of ["AccessDeniedException", "DecryptionFailure", "InvalidParameterException"] as const) {
+          yield* local.faults.fail({ code, next: 1, message: `leaked ${marker} ${token}` })
+          errors.push(yield* fail)
+        }
+        yield* local.faults.throttle({ next: 1 })
+        errors.push(yield* fail)
+        yield* local.faults.serverError({ next: 1 })
+        errors.push(yield* fail)
+        const wrong = yield* store({ endpoint: local.url }, { AWS_TOKEN: `wrong-${token}` })
+        errors.push(yield* Effect.flip(wrong.fetch({ secretId: "prod/db" })))
+        assert.strictEqual(errors.length, 6)
+        for (const error of errors) {
+          for (const rendering of renderings(error)) {
+            assert.notInclude(rendering, marker)
+            assert.notInclude(rendering, token)
+          }
+        }
+        const attributes = spans.flatMap((span) => [...span.attributes].map(([k, v]) => `${k}=${String(v)}`))
+        assert.isTrue(attributes.some((a) => a.startsWith("http.request.header.x-aws-parameters-secrets-token=")))
+        for (const attribute of attributes) assert.notInclude(attribute, token)
+      }).pipe(Effect.scoped, Effect.provide(LocalSecretsManager.layer({ secrets: seed, agentToken: token }))))
+  })
+
+  describe("retries, timeouts, interruption", () => {
+    it.effect("throttling is absorbed by the store's retries (backoff on the TestClock)", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const secrets = yield* SecretsService
+        yield* local.faults.throttle({ next: 2 })
+        const reading = yield* Effect.fork(secrets.getString("prod/api-key"))
+        assert.strictEqual(Redacted.value(yield* finish(reading)), "key-v1")
+        assert.strictEqual(yield* local.calls("AgentGet"), 3)
+        assert.strictEqual((yield* secrets.stats).loads, 1, "one load for the cache, three calls inside the store")
+      }).pipe(Effect.provide(stack({ retry: { maxAttempts: 4, base: "100 millis", max: "1 second" } }))))
+
+    it.effect("retries stop after maxAttempts and the error is returned", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const secrets = yield* SecretsService
+        yield* local.faults.serverError({ next: 10 })
+        const reading = yield* Effect.fork(Effect.flip(secrets.get("prod/api-key")))
+        const error = yield* finish(reading)
+        assert.isTrue(error._tag === "SecretsUnavailable" && error.reason === "server")
+        assert.strictEqual(yield* local.calls("AgentGet"), 3)
+      }).pipe(Effect.provide(stack({ retry: { maxAttempts: 3, base: "100 millis", max: "1 second" } }))))
+
+    it.effect("a hung agent ends in SecretsUnavailable (timeout) when the timeout passes, not before", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const secrets = yield* SecretsService
+        yield* local.faults.hang({ next: 1 })
+        const reading = yield* Effect.fork(Effect.flip(secrets.get("prod/api-key")))
+        yield* local.awaitCalls(1, "AgentGet")
+        yield* TestClock.adjust("4999 millis")
+        yield* ioTurn
+        assert.isNull(reading.unsafePoll(), "still waiting before the timeout")
+        yield* TestClock.adjust("1 millis")
+        const error = yield* Fiber.join(reading)
+        assert.isTrue(error._tag === "SecretsUnavailable" && error.reason === "timeout", String(error))
+      }).pipe(Effect.provide(stack({ timeout: "5 seconds" }))))
+
+    it.effect("stale-if-error while the agent throttles, fresh again when it recovers", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const secrets = yield* SecretsService
+        yield* secrets.get("prod/api-key")
+        yield* local.faults.throttle({ fraction: 1 })
+        yield* TestClock.adjust("60 seconds")
+        assert.strictEqual(Redacted.value(yield* secrets.getString("prod/api-key")), "key-v1")
+        assert.strictEqual((yield* secrets.stats).staleReads, 1)
+        yield* local.faults.clear
+        yield* local.putSecretValue("prod/api-key", "key-v2")
+        yield* TestClock.adjust("1 second") // the failure backoff
+        assert.strictEqual(Redacted.value(yield* secrets.getString("prod/api-key")), "key-v2")
+      }).pipe(Effect.provide(stack({ maxStale: "10 minutes" }))))
+
+    it.effect("interrupting one caller aborts nothing another caller waits for", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const secrets = yield* SecretsService
+        yield* local.faults.setLatency("1 second")
+        const first = yield* Effect.fork(secrets.getString("prod/api-key"))
+        const second = yield* Effect.fork(secrets.getString("prod/api-key"))
+        yield* local.awaitCalls(1, "AgentGet")
+        yield* Fiber.interrupt(first)
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(Redacted.value(yield* finish(second)), "key-v1")
+        assert.strictEqual(yield* local.calls("AgentGet"), 1)
+      }).pipe(Effect.provide(stack())))
+
+    it.effect("interrupting a fetch closes its HTTP request", () =>
+      Effect.gen(function*() {
+        // A bare server that never answers and notes when the client goes away.
+        let arrived = false
+        let closed = false
+        const server = yield* Effect.acquireRelease(
+          Effect.async<Http.Server>((resume) => {
+            const server = Http.createServer((request) => {
+              arrived = true
+              request.socket.on("close", () => {
+                closed = true
+              })
+            })
+            server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+          }),
+          (server) =>
+            Effect.async<void>((resume) => {
+              server.closeAllConnections()
+              server.close(() => resume(Effect.void))
+            })
+        )
+        const port = (server.address() as AddressInfo).port
+        const agent = yield* store({ endpoint: `http://127.0.0.1:${port}` }, { AWS_TOKEN: token })
+        const reading = yield* Effect.fork(agent.fetch({ secretId: "prod/api-key" }))
+        while (!arrived) yield* ioTurn
+        yield* Fiber.interrupt(reading)
+        for (let turn = 0; turn < 10_000 && !closed; turn++) yield* ioTurn
+        assert.isTrue(closed, "the connection was closed by the client")
+      }).pipe(Effect.scoped))
+  })
+
+  describe("configuration", () => {
+    it.effect("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT sets the default endpoint's port", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const agent = yield* store({}, { AWS_TOKEN: token, PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(local.port) })
+        assert.strictEqual(text(yield* agent.fetch({ secretId: "prod/api-key" })), "key-v1")
+      }).pipe(Effect.scoped, Effect.provide(LocalSecretsManager.layer({ secrets: seed, agentToken: token }))))
+
+    it.effect("config reads the endpoint and the store's retry and timeout settings", () =>
+      Effect.gen(function*() {
+        const options = yield* AgentSecretStore.config.pipe(
+          Effect.withConfigProvider(ConfigProvider.fromMap(
+            new Map([
+              ["SECRETS_AGENT_ENDPOINT", "http://127.0.0.1:2775"],
+              ["SECRETS_STORE_MAX_ATTEMPTS", "2"],
+              ["SECRETS_STORE_TIMEOUT", "3 seconds"]
+            ])
+          ))
+        )
+        assert.strictEqual(options.endpoint, "http://127.0.0.1:2775")
+        assert.isTrue(Duration.equals(Duration.decode(options.timeout!), Duration.seconds(3)))
+        assert.strictEqual(options.retry?.maxAttempts, 2)
+        const token = yield* AgentSecretStore.tokenConfig.pipe(
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["AWS_SESSION_TOKEN", "t"]])))
+        )
+        assert.isTrue(Option.isSome(token) && Redacted.value(token.value) === "t")
+        assert.strictEqual(String(token), String(Option.some(Redacted.make("t"))), "rendered redacted")
+      }))
+  })
+})
