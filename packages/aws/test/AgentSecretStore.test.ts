@@ -3,10 +3,9 @@
 import { AgentSecretStore } from "@effect-secrets/aws"
 import type { SecretsOptions } from "@effect-secrets/core"
 import { SecretsService, SecretStore } from "@effect-secrets/core"
-import { LocalSecretsManager } from "@effect-secrets/local"
+import { LocalSecretsManager, TestIo } from "@effect-secrets/local"
 import { assert, describe, it } from "@effect/vitest"
 import {
-  Chunk,
   Clock,
   ConfigProvider,
   Context,
@@ -74,24 +73,6 @@ const store = (options: AgentSecretStore.AgentSecretStoreOptions, variables: Rec
     Layer.build,
     Effect.map(Context.get(SecretStore))
   )
-
-// One turn of Node's event loop: real I/O moves while the TestClock stands still.
-const ioTurn = Effect.async<void>((resume) => void setImmediate(() => resume(Effect.void)))
-
-// Runs a fiber to its end while its HTTP calls happen for real; whenever it waits on a sleep of the TestClock due
-// within `window`, time jumps there.
-const finish = <A, E>(fiber: Fiber.RuntimeFiber<A, E>, window = 5_000) =>
-  Effect.gen(function*() {
-    for (let turn = 0; turn < 20_000; turn++) {
-      const exit = fiber.unsafePoll()
-      if (exit !== null) return yield* exit
-      const now = yield* Clock.currentTimeMillis
-      const due = Chunk.toReadonlyArray(yield* TestClock.sleeps()).filter((t) => t > now && t - now <= window)
-      if (due.length > 0) yield* TestClock.setTime(Math.min(...due))
-      else yield* ioTurn
-    }
-    return yield* Effect.dieMessage("the fiber did not finish")
-  })
 
 const text = (secret: { readonly value: Redacted.Redacted<string | Uint8Array> }) => {
   const value = Redacted.value(secret.value)
@@ -318,7 +299,7 @@ describe("AgentSecretStore against the agent route", () => {
         const secrets = yield* SecretsService
         yield* local.faults.throttle({ next: 2 })
         const reading = yield* Effect.fork(secrets.getString("prod/api-key"))
-        assert.strictEqual(Redacted.value(yield* finish(reading)), "key-v1")
+        assert.strictEqual(Redacted.value(yield* TestIo.finish(reading, { window: 5000 })), "key-v1")
         assert.strictEqual(yield* local.calls("AgentGet"), 3)
         assert.strictEqual((yield* secrets.stats).loads, 1, "one load for the cache, three calls inside the store")
       }).pipe(Effect.provide(stack({ retry: { maxAttempts: 4, base: "100 millis", max: "1 second" } }))))
@@ -329,7 +310,7 @@ describe("AgentSecretStore against the agent route", () => {
         const secrets = yield* SecretsService
         yield* local.faults.serverError({ next: 10 })
         const reading = yield* Effect.fork(Effect.flip(secrets.get("prod/api-key")))
-        const error = yield* finish(reading)
+        const error = yield* TestIo.finish(reading, { window: 5000 })
         assert.isTrue(error._tag === "SecretsUnavailable" && error.reason === "server")
         assert.strictEqual(yield* local.calls("AgentGet"), 3)
       }).pipe(Effect.provide(stack({ retry: { maxAttempts: 3, base: "100 millis", max: "1 second" } }))))
@@ -342,7 +323,7 @@ describe("AgentSecretStore against the agent route", () => {
         const reading = yield* Effect.fork(Effect.flip(secrets.get("prod/api-key")))
         yield* local.awaitCalls(1, "AgentGet")
         yield* TestClock.adjust("4999 millis")
-        yield* ioTurn
+        yield* TestIo.ioTurn
         assert.isNull(reading.unsafePoll(), "still waiting before the timeout")
         yield* TestClock.adjust("1 millis")
         const error = yield* Fiber.join(reading)
@@ -374,7 +355,7 @@ describe("AgentSecretStore against the agent route", () => {
         yield* local.awaitCalls(1, "AgentGet")
         yield* Fiber.interrupt(first)
         yield* TestClock.adjust("1 second")
-        assert.strictEqual(Redacted.value(yield* finish(second)), "key-v1")
+        assert.strictEqual(Redacted.value(yield* TestIo.finish(second, { window: 5000 })), "key-v1")
         assert.strictEqual(yield* local.calls("AgentGet"), 1)
       }).pipe(Effect.provide(stack())))
 
@@ -402,9 +383,9 @@ describe("AgentSecretStore against the agent route", () => {
         const port = (server.address() as AddressInfo).port
         const agent = yield* store({ endpoint: `http://127.0.0.1:${port}` }, { AWS_TOKEN: token })
         const reading = yield* Effect.fork(agent.fetch({ secretId: "prod/api-key" }))
-        while (!arrived) yield* ioTurn
+        while (!arrived) yield* TestIo.ioTurn
         yield* Fiber.interrupt(reading)
-        for (let turn = 0; turn < 10_000 && !closed; turn++) yield* ioTurn
+        for (let turn = 0; turn < 10_000 && !closed; turn++) yield* TestIo.ioTurn
         assert.isTrue(closed, "the connection was closed by the client")
       }).pipe(Effect.scoped))
   })

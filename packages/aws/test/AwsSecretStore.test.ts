@@ -8,21 +8,9 @@ import {
 import type { AwsSecrets } from "@effect-secrets/aws"
 import { AwsSecrets as Aws, AwsSecretStore } from "@effect-secrets/aws"
 import { SecretsService, SecretStore } from "@effect-secrets/core"
-import { LocalSecretsManager } from "@effect-secrets/local"
+import { LocalSecretsManager, TestIo } from "@effect-secrets/local"
 import { assert, describe, it } from "@effect/vitest"
-import {
-  Chunk,
-  Clock,
-  ConfigProvider,
-  Duration,
-  Effect,
-  Either,
-  Fiber,
-  Layer,
-  Redacted,
-  Schema,
-  TestClock
-} from "effect"
+import { ConfigProvider, Duration, Effect, Either, Fiber, Layer, Redacted, Schema, TestClock } from "effect"
 import * as util from "node:util"
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" }
@@ -54,24 +42,6 @@ const stack = (options: AwsSecrets.AwsSecretsOptions = {}, secrets: Record<strin
 
 const sdk = (url: string) =>
   new SecretsManagerClient({ endpoint: url, region: "us-east-1", credentials, maxAttempts: 1 })
-
-// One turn of Node's event loop: real I/O moves while the TestClock stands still.
-const ioTurn = Effect.async<void>((resume) => void setImmediate(() => resume(Effect.void)))
-
-// Runs a fiber to its end while its HTTP calls happen for real; whenever it waits on a backoff of the TestClock (any
-// sleep due within `window`), time jumps there. Timeouts are far beyond the window, so they never fire by accident.
-const finish = <A, E>(fiber: Fiber.RuntimeFiber<A, E>, window = 5_000) =>
-  Effect.gen(function*() {
-    for (let turn = 0; turn < 20_000; turn++) {
-      const exit = fiber.unsafePoll()
-      if (exit !== null) return yield* exit
-      const now = yield* Clock.currentTimeMillis
-      const due = Chunk.toReadonlyArray(yield* TestClock.sleeps()).filter((t) => t > now && t - now <= window)
-      if (due.length > 0) yield* TestClock.setTime(Math.min(...due))
-      else yield* ioTurn
-    }
-    return yield* Effect.dieMessage("the fiber did not finish")
-  })
 
 const text = (secret: { readonly value: Redacted.Redacted<string | Uint8Array> }) => {
   const value = Redacted.value(secret.value)
@@ -252,7 +222,7 @@ describe("AwsSecretStore through the real SDK", () => {
         const secrets = yield* SecretsService
         yield* local.faults.throttle({ next: 2 })
         const reading = yield* Effect.fork(secrets.getString("prod/api-key"))
-        assert.strictEqual(Redacted.value(yield* finish(reading)), "key-v1")
+        assert.strictEqual(Redacted.value(yield* TestIo.finish(reading, { window: 5000 })), "key-v1")
         assert.strictEqual(yield* local.calls("GetSecretValue"), 3)
         assert.strictEqual((yield* secrets.stats).loads, 1, "one load for the cache, three calls inside the store")
       }).pipe(Effect.provide(stack({ retry: { maxAttempts: 4, base: "100 millis", max: "1 second" } }))))
@@ -263,7 +233,7 @@ describe("AwsSecretStore through the real SDK", () => {
         const secrets = yield* SecretsService
         yield* local.faults.throttle({ fraction: 1 })
         const reading = yield* Effect.fork(Effect.flip(secrets.get("prod/api-key")))
-        const error = yield* finish(reading)
+        const error = yield* TestIo.finish(reading, { window: 5000 })
         assert.strictEqual(error._tag, "SecretsUnavailable")
         assert.strictEqual(yield* local.calls("GetSecretValue"), 3)
       }).pipe(Effect.provide(stack({ retry: { maxAttempts: 3, base: "100 millis", max: "1 second" } }))))
@@ -276,7 +246,7 @@ describe("AwsSecretStore through the real SDK", () => {
         const reading = yield* Effect.fork(Effect.flip(secrets.get("prod/api-key")))
         yield* local.awaitCalls(1, "GetSecretValue")
         yield* TestClock.adjust("4999 millis")
-        yield* ioTurn
+        yield* TestIo.ioTurn
         assert.isNull(reading.unsafePoll(), "still waiting before the timeout")
         yield* TestClock.adjust("1 millis")
         const error = yield* Fiber.join(reading)
@@ -308,7 +278,7 @@ describe("AwsSecretStore through the real SDK", () => {
         yield* local.awaitCalls(1, "GetSecretValue")
         yield* Fiber.interrupt(first)
         yield* TestClock.adjust("1 second")
-        assert.strictEqual(Redacted.value(yield* finish(second)), "key-v1")
+        assert.strictEqual(Redacted.value(yield* TestIo.finish(second, { window: 5000 })), "key-v1")
         assert.strictEqual(yield* local.calls("GetSecretValue"), 1)
       }).pipe(Effect.provide(stack())))
   })

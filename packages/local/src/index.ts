@@ -14,3 +14,8 @@ export {
   /** @since 0.1.0 */
   SecretsManagerError
 } from "./SecretsManagerError.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TestIo from "./TestIo.js"

@@ -1,0 +1,44 @@
+/**
+ * Testing code that does real I/O (HTTP to the local endpoint, a database) on Effect's `TestClock`: the I/O moves on
+ * Node's event loop by itself; the `TestClock` moves only when a test says so.
+ *
+ * @since 0.1.0
+ */
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as TestClock from "effect/TestClock"
+
+/**
+ * One turn of Node's event loop: pending I/O callbacks run while the `TestClock` stands still.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const ioTurn: Effect.Effect<void> = Effect.async<void>((resume) => void setImmediate(() => resume(Effect.void)))
+
+/**
+ * Runs a fiber to its end: its real I/O goes on by itself, and whenever it waits on a sleep of the `TestClock` due
+ * within `window` milliseconds (a backoff, a TTL, an endpoint's latency), time jumps there. Sleeps due later (a
+ * timeout far ahead) never fire by accident. Bounded: dies after `turns` event-loop turns without finishing.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const finish = <A, E>(
+  fiber: Fiber.RuntimeFiber<A, E>,
+  options: { readonly window?: number | undefined; readonly turns?: number | undefined } = {}
+): Effect.Effect<A, E> =>
+  Effect.gen(function*() {
+    const window = options.window ?? 5_000
+    for (let turn = 0; turn < (options.turns ?? 50_000); turn++) {
+      const exit = fiber.unsafePoll()
+      if (exit !== null) return yield* exit
+      const now = yield* Clock.currentTimeMillis
+      const due = Chunk.toReadonlyArray(yield* TestClock.sleeps()).filter((t) => t > now && t - now <= window)
+      if (due.length > 0) yield* TestClock.setTime(Math.min(...due))
+      else yield* ioTurn
+    }
+    return yield* Effect.dieMessage("TestIo.finish: the fiber did not finish")
+  })
