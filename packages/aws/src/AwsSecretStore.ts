@@ -37,7 +37,7 @@ export interface RetryOptions {
   readonly base?: Duration.DurationInput | undefined
   /** The longest single delay. Default: 2 seconds. */
   readonly max?: Duration.DurationInput | undefined
-  /** No retry starts after this long since the call began. Default: 10 seconds. */
+  /** No retry starts after this long since the first failure. Default: 10 seconds. */
   readonly budget?: Duration.DurationInput | undefined
 }
 

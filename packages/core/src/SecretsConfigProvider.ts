@@ -99,7 +99,7 @@ export const fromService = (
       Effect.flatMap((json) => {
         let value: unknown = json
         for (const segment of source.field) {
-          value = Predicate.isRecord(value) ? value[segment] : undefined
+          value = Predicate.isRecord(value) && Object.hasOwn(value, segment) ? value[segment] : undefined
         }
         if (value === undefined || value === null) {
           return missing(path, `Secret ${JSON.stringify(source.secretId)} has no field ${source.field.join(".")}`)
@@ -111,14 +111,18 @@ export const fromService = (
     )
   }
 
+  // The fallback answers only what no secret answers (MissingData): an outage or a value that does not parse must not
+  // quietly become an environment variable's value.
+  const fallback = (options.fallback ?? ConfigProvider.fromEnv()).flattened
   const flat = ConfigProvider.makeFlat({
     load: (path, primitive, split) =>
       Effect.flatMap(textAt(path), (text) => {
         const raw = Redacted.value(text)
-        const parts = split ? raw.split(",") : [raw]
+        // A whole value is taken as it is (a password may end in a space); only a split list is trimmed around commas.
+        const parts = split ? raw.split(/\s*,\s*/) : [raw]
         const parsed: Array<unknown> = []
         for (const part of parts) {
-          const result = primitive.parse(part.trim())
+          const result = primitive.parse(part)
           // Effect's own parse errors quote the text ("Expected an integer value but received ..."): not here.
           if (Either.isLeft(result)) {
             return Effect.fail(ConfigError.InvalidData([...path], "The secret's value does not parse as this type"))
@@ -126,19 +130,24 @@ export const fromService = (
           parsed.push(result.right)
         }
         return Effect.succeed(parsed as Array<never>)
-      }),
+      }).pipe(
+        Effect.catchIf(ConfigError.isMissingDataOnly, (missing) =>
+          Effect.mapError(fallback.load(path, primitive, split), (error) => ConfigError.Or(missing, error)))
+      ),
     enumerateChildren: (path) => {
       const children = mapping.flatMap((entry) =>
         entry.path.length > path.length && path.every((segment, i) => segment === entry.path[i])
           ? [entry.path[path.length]!]
           : []
       )
-      return Effect.succeed(HashSet.fromIterable(children))
+      return Effect.map(
+        Effect.orElseSucceed(fallback.enumerateChildren(path), () => HashSet.empty<string>()),
+        (fromFallback) => HashSet.union(HashSet.fromIterable(children), fromFallback)
+      )
     },
     patch: ConfigProviderPathPatch.empty
   })
-  const fromSecrets = ConfigProvider.fromFlat(flat)
-  return ConfigProvider.orElse(fromSecrets, () => options.fallback ?? ConfigProvider.fromEnv())
+  return ConfigProvider.fromFlat(flat)
 }
 
 /**

@@ -212,7 +212,7 @@ export const make = (
     const random = yield* Effect.random
     const cache = yield* internal.make(store, resolved, clock, random)
     const withSecret = internalWithSecret.withSecret({
-      get: (secretId) => cache.read("value", secretId),
+      get: (secretId, options) => cache.read("value", secretId, options),
       forceRefresh: cache.forceRefresh
     })
 

@@ -117,6 +117,25 @@ describe("SecretsConfigProvider", () => {
       assert.notInclude(String(error), marker)
     }).pipe(Effect.provide(SecretsService.layerTest(secrets))))
 
+  it.effect("an outage or a value that does not parse never falls back to the environment's value", () =>
+    Effect.gen(function*() {
+      const store = yield* TestSecretStore
+      const environment = ConfigProvider.fromMap(new Map([["API_KEY", "from-env"], ["DB_PORT", "1"]]))
+      const provider = yield* SecretsConfigProvider.make({ mapping, fallback: environment })
+      yield* store.failNext("prod/api-key", "unavailable")
+      const outage = yield* Effect.flip(Effect.withConfigProvider(Config.string("API_KEY"), provider))
+      assert.match(String(outage), /unavailable/)
+      const badValue = yield* Effect.flip(Effect.withConfigProvider(Config.integer("DB_USER"), provider))
+      assert.match(String(badValue), /does not parse/)
+    }).pipe(Effect.provide(SecretsService.layerTest(secrets))))
+
+  it.effect("a whole value is taken as it is, spaces included", () =>
+    Effect.gen(function*() {
+      const provider = yield* SecretsConfigProvider.make({ mapping: { PW: "spaced" } })
+      const password = yield* Effect.withConfigProvider(Config.redacted("PW"), provider)
+      assert.strictEqual(Redacted.value(password), "  s3cret \n")
+    }).pipe(Effect.provide(SecretsService.layerTest({ spaced: "  s3cret \n" }))))
+
   it.effect("layer makes it the program's ConfigProvider", () =>
     Effect.gen(function*() {
       const user = yield* Effect.provide(

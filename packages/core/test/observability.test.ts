@@ -85,14 +85,17 @@ describe("metrics", () => {
       assert.isAtLeast(durations.max, 0.25, "the 250 ms load, in seconds")
     }).pipe(Effect.provide(SecretsService.layerTest({ db: "v1" }, { ...exact, maxStale: "1 hour" }))))
 
-  it.effect("a secret_id label only when asked for", () =>
+  it.effect("a secret_id label only when asked for, cold misses included", () =>
     Effect.gen(function*() {
       const secrets = yield* SecretsService
       const labelled = Metric.tagged(SecretsMetrics.hits, "secret_id", "labelled/db")
+      const labelledMisses = Metric.tagged(SecretsMetrics.misses, "secret_id", "labelled/db")
       const before = yield* counted(labelled)
+      const missesBefore = yield* counted(labelledMisses)
       yield* secrets.get("labelled/db")
       yield* secrets.get("labelled/db")
       assert.strictEqual((yield* counted(labelled)) - before, 1)
+      assert.strictEqual((yield* counted(labelledMisses)) - missesBefore, 1)
     }).pipe(Effect.provide(SecretsService.layerTest({ "labelled/db": "v1" }, { ...exact, secretIdLabel: true }))))
 })
 
@@ -123,6 +126,17 @@ describe("spans", () => {
       Effect.provide(SecretsService.layerTest({ db: `secret-${marker}` }, exact)),
       Effect.withTracer(tracer)
     )
+  })
+
+  it.effect("an id pasted by mistake is cut short in the span", () => {
+    const { spans, tracer } = recordingTracer()
+    return Effect.gen(function*() {
+      const secrets = yield* SecretsService
+      yield* Effect.exit(secrets.get(`${"x".repeat(300)} tail-that-must-not-travel`))
+      for (const span of spans) {
+        for (const value of span.attributes.values()) assert.notInclude(String(value), "tail-that-must-not-travel")
+      }
+    }).pipe(Effect.provide(SecretsService.layerTest({}, exact)), Effect.withTracer(tracer))
   })
 
   it.effect("with traceHits, hits are traced too, with their outcome", () => {

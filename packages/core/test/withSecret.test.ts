@@ -154,6 +154,34 @@ describe("withSecret", () => {
       })
     ))
 
+  it.effect("a throttled forced refresh means waiting, not failing: it recovers once Secrets Manager answers", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        yield* secrets.get("db")
+        yield* store.put("db", "pw-2")
+        yield* store.failNext("db", "throttled", 3)
+        const db = database(new Set(["pw-2"]))
+        const recovering = yield* Effect.fork(
+          secrets.withSecret("db", db.query, { ...options, minRefreshInterval: "1 second" })
+        )
+        yield* TestClock.adjust("1 minute")
+        assert.strictEqual(yield* Fiber.join(recovering), "connected with pw-2")
+      })
+    ))
+
+  it.effect("a zero backoff still ends at the budget with the original error", () =>
+    withCache((secrets) =>
+      Effect.gen(function*() {
+        yield* secrets.get("db")
+        const db = database(new Set())
+        const failing = yield* Effect.fork(Effect.flip(
+          secrets.withSecret("db", db.query, { ...options, waitForRotation: { base: 0, max: 0, budget: "1 second" } })
+        ))
+        yield* TestClock.adjust("1 minute")
+        assert.instanceOf(yield* Fiber.join(failing), LoginRefused)
+      })
+    ))
+
   it.effect("an error that is not an auth failure is returned at once, without a refresh", () =>
     withCache((secrets, store) =>
       Effect.gen(function*() {
@@ -210,6 +238,20 @@ describe("changes", () => {
           "pw-2",
           "pw-3"
         ])
+      })
+    ))
+
+  it.effect("still sees a rotation when an invalidate replaced the entry in between", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        yield* secrets.get("db")
+        const collecting = yield* Effect.fork(Stream.runCollect(Stream.take(secrets.changes("db"), 1)))
+        for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
+        yield* secrets.invalidate("db")
+        yield* store.put("db", "pw-2")
+        yield* secrets.get("db")
+        const seen = Chunk.toReadonlyArray(yield* Fiber.join(collecting))
+        assert.strictEqual(seen.length, 1)
       })
     ))
 

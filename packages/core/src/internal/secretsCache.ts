@@ -169,8 +169,10 @@ export const make = (
       evictions: 0
     }
 
-    // Subscribers of `changes`, by cache key.
+    // Subscribers of `changes`, by cache key, and the version last loaded for each watched key: it outlives the slot,
+    // so a rotation is still seen after an invalidate or an eviction replaced the slot.
     const listeners = new Map<string, Set<StreamEmit.Emit<never, never, SecretValue, void>>>()
+    const watchedVersions = new Map<string, string>()
 
     // Closing the layer drops every value, ends every `changes` stream, and later reads fail loudly instead of
     // reading a dead service.
@@ -292,6 +294,7 @@ export const make = (
         // Rule "changes": a load that finds another version than the last one is a rotation.
         const previous = slot.lastVersionId
         slot.lastVersionId = exit.value.versionId
+        if (listeners.has(slot.key)) watchedVersions.set(slot.key, exit.value.versionId)
         if (previous !== undefined && previous !== exit.value.versionId) {
           for (const listener of listeners.get(slot.key) ?? []) listener.single(exit.value)
         }
@@ -394,6 +397,7 @@ export const make = (
       }
       const labels = options.secretIdLabel ? [MetricLabel.make("secret_id", request.secretId)] : noLabels
       const slot = new Slot(key, request, labels)
+      slot.lastVersionId = watchedVersions.get(key)
       slots.set(key, slot)
       return slot
     }
@@ -441,8 +445,9 @@ export const make = (
         }
       }
       counters.misses++
-      if (slot !== undefined) count(SecretsMetrics.misses, slot)
-      else SecretsMetrics.misses.unsafeUpdate(1, noLabels)
+      // A cold key gets its slot (and its labels) now; an invalid id is counted unlabelled and fails in `load`.
+      const target = slot ?? Either.getOrUndefined(slotFor(secretId, options))
+      SecretsMetrics.misses.unsafeUpdate(1, target?.labels ?? noLabels)
       return traced(Effect.flatMap(load(secretId, options), (views) => pick(views, view)), secretId, "miss", true)
     }
 
@@ -514,7 +519,8 @@ export const make = (
     // Rule "prefetch": warms the cache. Secrets with a fresh entry or a load in flight are left alone; the others are
     // loaded as usual (so readers join them), their store calls made together by `answerBatch`.
     const prefetch = (secretIds: Iterable<string>) =>
-      Effect.suspend(() => {
+      Effect.flatMap(Effect.serviceOption(Tracer.ParentSpan), (parentSpan) => {
+        const parent = Option.getOrUndefined(parentSpan)
         const reads: Array<Effect.Effect<Views, SecretsError>> = []
         const toBatch: Array<Load> = []
         const at = now()
@@ -538,7 +544,7 @@ export const make = (
           if (!current.started && !batchAnswers.has(current)) {
             batchAnswers.set(current, Deferred.unsafeMake<SecretValue, SecretStoreError>(FiberId.none))
             toBatch.push(current)
-            loadInBackground(current)
+            loadInBackground(current, parent)
           }
           // The result of this very load, not of whatever load is current when this runs.
           reads.push(
@@ -580,9 +586,14 @@ export const make = (
         const emits = listeners.get(key) ?? new Set()
         listeners.set(key, emits)
         emits.add(emit)
+        const loaded = slots.get(key)?.lastVersionId
+        if (loaded !== undefined && !watchedVersions.has(key)) watchedVersions.set(key, loaded)
         return Effect.sync(() => {
           emits.delete(emit)
-          if (emits.size === 0 && listeners.get(key) === emits) listeners.delete(key)
+          if (emits.size === 0 && listeners.get(key) === emits) {
+            listeners.delete(key)
+            watchedVersions.delete(key)
+          }
         })
       })
 
@@ -617,10 +628,16 @@ export const make = (
 const failWith = (_: Slot, cause: Cause.Cause<SecretStoreError>) => Effect.failCause(cause)
 
 // Upstream says the secret is gone or not ours to read: never serve it again.
-// A read's span: the secret id and how the cache answered, never a value.
+// A read's span: the secret id (cut short: an id not yet validated could be anything pasted) and how the cache
+// answered, never a value.
 const traced = <A, E>(effect: Effect.Effect<A, E>, secretId: string, outcome: string, on: boolean) =>
   on
-    ? Effect.withSpan(effect, "SecretsService.get", { attributes: { "secret.id": secretId, "cache.outcome": outcome } })
+    ? Effect.withSpan(effect, "SecretsService.get", {
+      attributes: {
+        "secret.id": secretId.length > 256 ? `${secretId.slice(0, 256)}…` : secretId,
+        "cache.outcome": outcome
+      }
+    })
     : effect
 
 // How a failed load is counted: by the error's tag, or "Defect" for a store that died.

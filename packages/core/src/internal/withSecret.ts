@@ -7,12 +7,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type { SecretsError } from "../SecretsError.js"
+import { isTransient } from "../SecretsError.js"
 import type { WithSecretOptions } from "../SecretsService.js"
 import type { SecretValue, VersionSelector } from "../SecretValue.js"
 
 /** @internal */
 export interface Source {
-  readonly get: (secretId: string) => Effect.Effect<SecretValue, SecretsError>
+  readonly get: (secretId: string, options?: VersionSelector) => Effect.Effect<SecretValue, SecretsError>
   readonly forceRefresh: (
     secretId: string,
     options: VersionSelector | undefined,
@@ -42,7 +43,8 @@ export const withSecret = (source: Source) => {
   // Per secret: the version found to work while AWSCURRENT still named a refused one (a single-user rotation between
   // setSecret and finishSecret). Later calls start with it, instead of each paying a refused login, until AWSCURRENT
   // moves.
-  const detours = new Map<string, { readonly refused: string; readonly working: SecretValue }>()
+  // Version ids only: the value itself is read through the cache, so invalidation reaches it.
+  const detours = new Map<string, { readonly refused: string; readonly working: string }>()
 
   const run = <A, E, R>(
     secretId: string,
@@ -53,12 +55,16 @@ export const withSecret = (source: Source) => {
       const current = yield* source.get(secretId)
       const detour = detours.get(secretId)
       if (detour !== undefined && detour.refused !== current.versionId) detours.delete(secretId)
-      const first = detour !== undefined && detour.refused === current.versionId ? detour.working : current
+      const onDetour = detour !== undefined && detour.refused === current.versionId
+      const first = onDetour
+        ? yield* Effect.orElseSucceed(source.get(secretId, { versionId: detour.working }), () => current)
+        : current
       const outcome = yield* Effect.either(use(first))
       if (Either.isRight(outcome)) return outcome.right
       const original = outcome.left
       if (!options.isAuthFailure(original)) return yield* Effect.fail(original)
-      if (first !== current) detours.delete(secretId)
+      // Only the detour this call took is dropped: another fiber may have found a newer one meanwhile.
+      if (onDetour && detours.get(secretId) === detour) detours.delete(secretId)
       return yield* recover(secretId, use, options, [current.versionId, first.versionId], original)
     })
 
@@ -72,9 +78,10 @@ export const withSecret = (source: Source) => {
   ): Effect.Effect<A, E | SecretsError, R> =>
     Effect.gen(function*() {
       const minInterval = Duration.decode(options.minRefreshInterval ?? defaults.minRefreshInterval)
-      const max = Duration.decode(options.waitForRotation?.max ?? defaults.max)
+      // A zero (or negative) delay would never use up the budget: at least a millisecond.
+      let delay = Duration.max(Duration.decode(options.waitForRotation?.base ?? defaults.base), Duration.millis(1))
+      const max = Duration.max(Duration.decode(options.waitForRotation?.max ?? defaults.max), delay)
       const budget = Duration.toMillis(options.waitForRotation?.budget ?? defaults.budget)
-      let delay = Duration.decode(options.waitForRotation?.base ?? defaults.base)
       let waited = 0
       const failed = new Set(refused)
 
@@ -90,15 +97,21 @@ export const withSecret = (source: Source) => {
         })
 
       while (true) {
-        const current = yield* source.forceRefresh(secretId, undefined, minInterval)
-        const withCurrent = yield* tryVersion(current)
+        // A transient failure of the refresh (throttled in a rotation storm) is "nothing new yet": wait and try again.
+        // A revocation (deleted, denied) ends the search with that error.
+        const refreshed = yield* Effect.either(source.forceRefresh(secretId, undefined, minInterval))
+        if (Either.isLeft(refreshed) && !isTransient(refreshed.left)) return yield* Effect.fail(refreshed.left)
+        const current = Either.isRight(refreshed) ? refreshed.right : undefined
+        const withCurrent = current === undefined ? Either.left(undefined) : yield* tryVersion(current)
         if (Either.isRight(withCurrent)) return withCurrent.right
         // No pending version (or none readable): nothing to try but waiting for AWSCURRENT to move.
         const pending = yield* Effect.either(source.forceRefresh(secretId, { versionStage: "AWSPENDING" }, minInterval))
         if (Either.isRight(pending)) {
           const withPending = yield* tryVersion(pending.right)
           if (Either.isRight(withPending)) {
-            detours.set(secretId, { refused: current.versionId, working: pending.right })
+            if (current !== undefined) {
+              detours.set(secretId, { refused: current.versionId, working: pending.right.versionId })
+            }
             return withPending.right
           }
         }
