@@ -27,6 +27,7 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as util from "node:util"
+import { describeFaultContract } from "./storeContract.js"
 
 const token = "ssrf-TOKEN-Zp41x"
 const marker = "MRKagent7Y"
@@ -292,73 +293,9 @@ describe("AgentSecretStore against the agent route", () => {
       }).pipe(Effect.scoped, Effect.provide(LocalSecretsManager.layer({ secrets: seed, agentToken: token }))))
   })
 
-  describe("retries, timeouts, interruption", () => {
-    it.effect("throttling is absorbed by the store's retries (backoff on the TestClock)", () =>
-      Effect.gen(function*() {
-        const local = yield* LocalSecretsManager
-        const secrets = yield* SecretsService
-        yield* local.faults.throttle({ next: 2 })
-        const reading = yield* Effect.fork(secrets.getString("prod/api-key"))
-        assert.strictEqual(Redacted.value(yield* TestIo.finish(reading, { window: 5000 })), "key-v1")
-        assert.strictEqual(yield* local.calls("AgentGet"), 3)
-        assert.strictEqual((yield* secrets.stats).loads, 1, "one load for the cache, three calls inside the store")
-      }).pipe(Effect.provide(stack({ retry: { maxAttempts: 4, base: "100 millis", max: "1 second" } }))))
+  describeFaultContract({ operation: "AgentGet", stack: (options) => stack(options) })
 
-    it.effect("retries stop after maxAttempts and the error is returned", () =>
-      Effect.gen(function*() {
-        const local = yield* LocalSecretsManager
-        const secrets = yield* SecretsService
-        yield* local.faults.serverError({ next: 10 })
-        const reading = yield* Effect.fork(Effect.flip(secrets.get("prod/api-key")))
-        const error = yield* TestIo.finish(reading, { window: 5000 })
-        assert.isTrue(error._tag === "SecretsUnavailable" && error.reason === "server")
-        assert.strictEqual(yield* local.calls("AgentGet"), 3)
-      }).pipe(Effect.provide(stack({ retry: { maxAttempts: 3, base: "100 millis", max: "1 second" } }))))
-
-    it.effect("a hung agent ends in SecretsUnavailable (timeout) when the timeout passes, not before", () =>
-      Effect.gen(function*() {
-        const local = yield* LocalSecretsManager
-        const secrets = yield* SecretsService
-        yield* local.faults.hang({ next: 1 })
-        const reading = yield* Effect.fork(Effect.flip(secrets.get("prod/api-key")))
-        yield* local.awaitCalls(1, "AgentGet")
-        yield* TestClock.adjust("4999 millis")
-        yield* TestIo.ioTurn
-        assert.isNull(reading.unsafePoll(), "still waiting before the timeout")
-        yield* TestClock.adjust("1 millis")
-        const error = yield* Fiber.join(reading)
-        assert.isTrue(error._tag === "SecretsUnavailable" && error.reason === "timeout", String(error))
-      }).pipe(Effect.provide(stack({ timeout: "5 seconds" }))))
-
-    it.effect("stale-if-error while the agent throttles, fresh again when it recovers", () =>
-      Effect.gen(function*() {
-        const local = yield* LocalSecretsManager
-        const secrets = yield* SecretsService
-        yield* secrets.get("prod/api-key")
-        yield* local.faults.throttle({ fraction: 1 })
-        yield* TestClock.adjust("60 seconds")
-        assert.strictEqual(Redacted.value(yield* secrets.getString("prod/api-key")), "key-v1")
-        assert.strictEqual((yield* secrets.stats).staleReads, 1)
-        yield* local.faults.clear
-        yield* local.putSecretValue("prod/api-key", "key-v2")
-        yield* TestClock.adjust("1 second") // the failure backoff
-        assert.strictEqual(Redacted.value(yield* secrets.getString("prod/api-key")), "key-v2")
-      }).pipe(Effect.provide(stack({ maxStale: "10 minutes" }))))
-
-    it.effect("interrupting one caller aborts nothing another caller waits for", () =>
-      Effect.gen(function*() {
-        const local = yield* LocalSecretsManager
-        const secrets = yield* SecretsService
-        yield* local.faults.setLatency("1 second")
-        const first = yield* Effect.fork(secrets.getString("prod/api-key"))
-        const second = yield* Effect.fork(secrets.getString("prod/api-key"))
-        yield* local.awaitCalls(1, "AgentGet")
-        yield* Fiber.interrupt(first)
-        yield* TestClock.adjust("1 second")
-        assert.strictEqual(Redacted.value(yield* TestIo.finish(second, { window: 5000 })), "key-v1")
-        assert.strictEqual(yield* local.calls("AgentGet"), 1)
-      }).pipe(Effect.provide(stack())))
-
+  describe("interruption", () => {
     it.effect("interrupting a fetch closes its HTTP request", () =>
       Effect.gen(function*() {
         // A bare server that never answers and notes when the client goes away.

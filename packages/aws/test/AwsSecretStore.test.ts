@@ -8,10 +8,11 @@ import {
 import type { AwsSecrets } from "@effect-secrets/aws"
 import { AwsSecrets as Aws, AwsSecretStore } from "@effect-secrets/aws"
 import { SecretsService, SecretStore } from "@effect-secrets/core"
-import { LocalSecretsManager, TestIo } from "@effect-secrets/local"
+import { LocalSecretsManager } from "@effect-secrets/local"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Either, Fiber, Layer, Redacted, Schema, TestClock } from "effect"
 import * as util from "node:util"
+import { describeFaultContract } from "./storeContract.js"
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" }
 const marker = "MRKaws4Q9"
@@ -215,73 +216,7 @@ describe("AwsSecretStore through the real SDK", () => {
       }).pipe(Effect.provide(stack())))
   })
 
-  describe("faults", () => {
-    it.effect("throttling is absorbed by the store's retries (backoff on the TestClock)", () =>
-      Effect.gen(function*() {
-        const local = yield* LocalSecretsManager
-        const secrets = yield* SecretsService
-        yield* local.faults.throttle({ next: 2 })
-        const reading = yield* Effect.fork(secrets.getString("prod/api-key"))
-        assert.strictEqual(Redacted.value(yield* TestIo.finish(reading, { window: 5000 })), "key-v1")
-        assert.strictEqual(yield* local.calls("GetSecretValue"), 3)
-        assert.strictEqual((yield* secrets.stats).loads, 1, "one load for the cache, three calls inside the store")
-      }).pipe(Effect.provide(stack({ retry: { maxAttempts: 4, base: "100 millis", max: "1 second" } }))))
-
-    it.effect("retries stop after maxAttempts and the error is returned", () =>
-      Effect.gen(function*() {
-        const local = yield* LocalSecretsManager
-        const secrets = yield* SecretsService
-        yield* local.faults.throttle({ fraction: 1 })
-        const reading = yield* Effect.fork(Effect.flip(secrets.get("prod/api-key")))
-        const error = yield* TestIo.finish(reading, { window: 5000 })
-        assert.strictEqual(error._tag, "SecretsUnavailable")
-        assert.strictEqual(yield* local.calls("GetSecretValue"), 3)
-      }).pipe(Effect.provide(stack({ retry: { maxAttempts: 3, base: "100 millis", max: "1 second" } }))))
-
-    it.effect("a hung connection ends in SecretsUnavailable (timeout) when the timeout passes, not before", () =>
-      Effect.gen(function*() {
-        const local = yield* LocalSecretsManager
-        const secrets = yield* SecretsService
-        yield* local.faults.hang({ next: 1 })
-        const reading = yield* Effect.fork(Effect.flip(secrets.get("prod/api-key")))
-        yield* local.awaitCalls(1, "GetSecretValue")
-        yield* TestClock.adjust("4999 millis")
-        yield* TestIo.ioTurn
-        assert.isNull(reading.unsafePoll(), "still waiting before the timeout")
-        yield* TestClock.adjust("1 millis")
-        const error = yield* Fiber.join(reading)
-        assert.isTrue(error._tag === "SecretsUnavailable" && error.reason === "timeout", String(error))
-      }).pipe(Effect.provide(stack({ timeout: "5 seconds" }))))
-
-    it.effect("stale-if-error while the endpoint throttles, fresh again when it recovers", () =>
-      Effect.gen(function*() {
-        const local = yield* LocalSecretsManager
-        const secrets = yield* SecretsService
-        yield* secrets.get("prod/api-key")
-        yield* local.faults.throttle({ fraction: 1 })
-        yield* TestClock.adjust("60 seconds")
-        assert.strictEqual(Redacted.value(yield* secrets.getString("prod/api-key")), "key-v1")
-        assert.strictEqual((yield* secrets.stats).staleReads, 1)
-        yield* local.faults.clear
-        yield* local.putSecretValue("prod/api-key", "key-v2")
-        yield* TestClock.adjust("1 second") // the failure backoff
-        assert.strictEqual(Redacted.value(yield* secrets.getString("prod/api-key")), "key-v2")
-      }).pipe(Effect.provide(stack({ maxStale: "10 minutes" }))))
-
-    it.effect("interrupting one caller aborts nothing another caller waits for", () =>
-      Effect.gen(function*() {
-        const local = yield* LocalSecretsManager
-        const secrets = yield* SecretsService
-        yield* local.faults.setLatency("1 second")
-        const first = yield* Effect.fork(secrets.getString("prod/api-key"))
-        const second = yield* Effect.fork(secrets.getString("prod/api-key"))
-        yield* local.awaitCalls(1, "GetSecretValue")
-        yield* Fiber.interrupt(first)
-        yield* TestClock.adjust("1 second")
-        assert.strictEqual(Redacted.value(yield* TestIo.finish(second, { window: 5000 })), "key-v1")
-        assert.strictEqual(yield* local.calls("GetSecretValue"), 1)
-      }).pipe(Effect.provide(stack())))
-  })
+  describeFaultContract({ operation: "GetSecretValue", stack: (options) => stack(options) })
 
   it.effect("interrupting a read aborts its HTTP request through the AbortSignal", () =>
     Effect.gen(function*() {
