@@ -27,7 +27,7 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as util from "node:util"
-import { describeFaultContract } from "./storeContract.js"
+import { describeErrorContract, describeFaultContract } from "./storeContract.js"
 
 const token = "ssrf-TOKEN-Zp41x"
 const marker = "MRKagent7Y"
@@ -138,48 +138,6 @@ describe("AgentSecretStore against the agent route", () => {
     }).pipe(Effect.provide(stack())))
 
   describe("every answer of the agent maps to its tag", () => {
-    const errorOf = (secretId: string) =>
-      Effect.flatMap(SecretsService, (secrets) => Effect.flip(secrets.get(secretId)))
-
-    it.effect("ResourceNotFoundException (HTTP 400, forwarded) is SecretNotFound", () =>
-      Effect.gen(function*() {
-        assert.strictEqual((yield* errorOf("prod/missing"))._tag, "SecretNotFound")
-      }).pipe(Effect.provide(stack())))
-
-    it.effect("AccessDeniedException and DecryptionFailure are SecretAccessDenied, with the reason", () =>
-      Effect.gen(function*() {
-        const local = yield* LocalSecretsManager
-        yield* local.faults.fail({ code: "AccessDeniedException", next: 1, secretId: "prod/api-key" })
-        const denied = yield* errorOf("prod/api-key")
-        assert.isTrue(denied._tag === "SecretAccessDenied" && denied.reason === "AccessDeniedException")
-        yield* local.faults.fail({ code: "DecryptionFailure", next: 1, secretId: "prod/db" })
-        const kms = yield* errorOf("prod/db")
-        assert.strictEqual(kms._tag, "SecretAccessDenied")
-        assert.match(kms.message, /KMS/)
-      }).pipe(Effect.provide(stack())))
-
-    it.effect("a secret scheduled for deletion and a bad parameter are SecretRequestRejected", () =>
-      Effect.gen(function*() {
-        const local = yield* LocalSecretsManager
-        yield* local.deleteSecret("prod/api-key", { recoveryWindowInDays: 7 })
-        const scheduled = yield* errorOf("prod/api-key")
-        assert.strictEqual(scheduled._tag, "SecretRequestRejected")
-        assert.match(scheduled.message, /InvalidRequestException/)
-        yield* local.faults.fail({ code: "InvalidParameterException", next: 1, secretId: "prod/db" })
-        assert.strictEqual((yield* errorOf("prod/db"))._tag, "SecretRequestRejected")
-      }).pipe(Effect.provide(stack())))
-
-    it.effect("throttling and 500s are SecretsUnavailable, with the reason", () =>
-      Effect.gen(function*() {
-        const local = yield* LocalSecretsManager
-        yield* local.faults.throttle({ next: 1, secretId: "prod/api-key" })
-        const throttled = yield* errorOf("prod/api-key")
-        assert.isTrue(throttled._tag === "SecretsUnavailable" && throttled.reason === "throttled", String(throttled))
-        yield* local.faults.serverError({ next: 1, secretId: "prod/db" })
-        const server = yield* errorOf("prod/db")
-        assert.isTrue(server._tag === "SecretsUnavailable" && server.reason === "server", String(server))
-      }).pipe(Effect.provide(stack())))
-
     it.effect("nothing listening is SecretsUnavailable (network)", () =>
       Effect.gen(function*() {
         // Port 9 (discard) on loopback: nothing listens there on these machines.
@@ -294,6 +252,7 @@ describe("AgentSecretStore against the agent route", () => {
   })
 
   describeFaultContract({ operation: "AgentGet", stack: (options) => stack(options) })
+  describeErrorContract({ operation: "AgentGet", stack: (options) => stack(options) })
 
   describe("interruption", () => {
     it.effect("interrupting a fetch closes its HTTP request", () =>

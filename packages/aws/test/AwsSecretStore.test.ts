@@ -12,7 +12,7 @@ import { LocalSecretsManager } from "@effect-secrets/local"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Either, Fiber, Layer, Redacted, Schema, TestClock } from "effect"
 import * as util from "node:util"
-import { describeFaultContract } from "./storeContract.js"
+import { describeErrorContract, describeFaultContract } from "./storeContract.js"
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" }
 const marker = "MRKaws4Q9"
@@ -84,48 +84,6 @@ describe("AwsSecretStore through the real SDK", () => {
     }).pipe(Effect.provide(stack())))
 
   describe("every AWS error maps to its tag", () => {
-    const errorOf = (secretId: string) =>
-      Effect.flatMap(SecretsService, (secrets) => Effect.flip(secrets.get(secretId)))
-
-    it.effect("ResourceNotFoundException is SecretNotFound", () =>
-      Effect.gen(function*() {
-        assert.strictEqual((yield* errorOf("prod/missing"))._tag, "SecretNotFound")
-      }).pipe(Effect.provide(stack())))
-
-    it.effect("AccessDeniedException and DecryptionFailure are SecretAccessDenied, with the reason", () =>
-      Effect.gen(function*() {
-        const local = yield* LocalSecretsManager
-        yield* local.faults.fail({ code: "AccessDeniedException", next: 1, secretId: "prod/api-key" })
-        const denied = yield* errorOf("prod/api-key")
-        assert.strictEqual(denied._tag, "SecretAccessDenied")
-        yield* local.faults.fail({ code: "DecryptionFailure", next: 1, secretId: "prod/db" })
-        const kms = yield* errorOf("prod/db")
-        assert.strictEqual(kms._tag, "SecretAccessDenied")
-        assert.match(kms.message, /KMS/)
-      }).pipe(Effect.provide(stack())))
-
-    it.effect("a secret scheduled for deletion and a bad parameter are SecretRequestRejected", () =>
-      Effect.gen(function*() {
-        const local = yield* LocalSecretsManager
-        yield* local.deleteSecret("prod/api-key", { recoveryWindowInDays: 7 })
-        const scheduled = yield* errorOf("prod/api-key")
-        assert.strictEqual(scheduled._tag, "SecretRequestRejected")
-        assert.match(scheduled.message, /InvalidRequestException/)
-        yield* local.faults.fail({ code: "InvalidParameterException", next: 1, secretId: "prod/db" })
-        assert.strictEqual((yield* errorOf("prod/db"))._tag, "SecretRequestRejected")
-      }).pipe(Effect.provide(stack())))
-
-    it.effect("throttling, 500s and a refused connection are SecretsUnavailable, with the reason", () =>
-      Effect.gen(function*() {
-        const local = yield* LocalSecretsManager
-        yield* local.faults.throttle({ next: 1, secretId: "prod/api-key" })
-        const throttled = yield* errorOf("prod/api-key")
-        assert.isTrue(throttled._tag === "SecretsUnavailable" && throttled.reason === "throttled")
-        yield* local.faults.serverError({ next: 1, secretId: "prod/db" })
-        const server = yield* errorOf("prod/db")
-        assert.isTrue(server._tag === "SecretsUnavailable" && server.reason === "server")
-      }).pipe(Effect.provide(stack())))
-
     it.effect("nothing listening is SecretsUnavailable (network)", () =>
       Effect.gen(function*() {
         const store = yield* SecretStore
@@ -217,6 +175,7 @@ describe("AwsSecretStore through the real SDK", () => {
   })
 
   describeFaultContract({ operation: "GetSecretValue", stack: (options) => stack(options) })
+  describeErrorContract({ operation: "GetSecretValue", stack: (options) => stack(options) })
 
   it.effect("interrupting a read aborts its HTTP request through the AbortSignal", () =>
     Effect.gen(function*() {

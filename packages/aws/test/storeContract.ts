@@ -1,5 +1,6 @@
-// What every SecretStore of this package must do under faults, whatever it talks to: the same scenarios run against
-// AwsSecretStore (GetSecretValue through the SDK) and AgentSecretStore (the agent route), on the local endpoint.
+// What every SecretStore of this package must do, whatever it talks to: the same error mapping and the same behaviour
+// under faults, run against AwsSecretStore (GetSecretValue through the SDK) and AgentSecretStore (the agent route), on
+// the local endpoint.
 import type { SecretsOptions } from "@effect-secrets/core"
 import { SecretsService } from "@effect-secrets/core"
 import { LocalSecretsManager, TestIo } from "@effect-secrets/local"
@@ -92,5 +93,50 @@ export const describeFaultContract = ({ operation, stack }: StoreUnderTest) =>
         yield* TestClock.adjust("1 second")
         assert.strictEqual(Redacted.value(yield* TestIo.finish(second, { window: 5000 })), "key-v1")
         assert.strictEqual(yield* local.calls(operation), 1)
+      }).pipe(Effect.provide(stack())))
+  })
+
+export const describeErrorContract = ({ stack }: StoreUnderTest) =>
+  describe("every AWS error maps to its tag (the store contract)", () => {
+    const errorOf = (secretId: string) =>
+      Effect.flatMap(SecretsService, (secrets) => Effect.flip(secrets.get(secretId)))
+
+    it.effect("ResourceNotFoundException is SecretNotFound", () =>
+      Effect.gen(function*() {
+        assert.strictEqual((yield* errorOf("prod/missing"))._tag, "SecretNotFound")
+      }).pipe(Effect.provide(stack())))
+
+    it.effect("AccessDeniedException and DecryptionFailure are SecretAccessDenied, with the reason", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        yield* local.faults.fail({ code: "AccessDeniedException", next: 1, secretId: "prod/api-key" })
+        const denied = yield* errorOf("prod/api-key")
+        assert.isTrue(denied._tag === "SecretAccessDenied" && denied.reason === "AccessDeniedException")
+        yield* local.faults.fail({ code: "DecryptionFailure", next: 1, secretId: "prod/db" })
+        const kms = yield* errorOf("prod/db")
+        assert.strictEqual(kms._tag, "SecretAccessDenied")
+        assert.match(kms.message, /KMS/)
+      }).pipe(Effect.provide(stack())))
+
+    it.effect("a secret scheduled for deletion and a bad parameter are SecretRequestRejected", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        yield* local.deleteSecret("prod/api-key", { recoveryWindowInDays: 7 })
+        const scheduled = yield* errorOf("prod/api-key")
+        assert.strictEqual(scheduled._tag, "SecretRequestRejected")
+        assert.match(scheduled.message, /InvalidRequestException/)
+        yield* local.faults.fail({ code: "InvalidParameterException", next: 1, secretId: "prod/db" })
+        assert.strictEqual((yield* errorOf("prod/db"))._tag, "SecretRequestRejected")
+      }).pipe(Effect.provide(stack())))
+
+    it.effect("throttling and 500s are SecretsUnavailable, with the reason", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        yield* local.faults.throttle({ next: 1, secretId: "prod/api-key" })
+        const throttled = yield* errorOf("prod/api-key")
+        assert.isTrue(throttled._tag === "SecretsUnavailable" && throttled.reason === "throttled", String(throttled))
+        yield* local.faults.serverError({ next: 1, secretId: "prod/db" })
+        const server = yield* errorOf("prod/db")
+        assert.isTrue(server._tag === "SecretsUnavailable" && server.reason === "server", String(server))
       }).pipe(Effect.provide(stack())))
   })
