@@ -13,7 +13,7 @@ import type { SecretsManagerClientConfig } from "@aws-sdk/client-secrets-manager
 import type { SecretRequest, SecretStoreError, SecretValue } from "@effect-secrets/core"
 import { SecretNotFound, SecretStore, SecretsUnavailable } from "@effect-secrets/core"
 import * as Config from "effect/Config"
-import * as ConfigError from "effect/ConfigError"
+import type * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -173,24 +173,22 @@ const matches = (secretId: string, name: string | undefined, arn: string | undef
  * @category config
  */
 export const config: Config.Config<AwsSecretStoreOptions> = Config.all({
-  timeout: Config.option(Config.duration("SECRETS_STORE_TIMEOUT")),
-  maxAttempts: Config.option(Config.integer("SECRETS_STORE_MAX_ATTEMPTS")),
-  base: Config.option(Config.duration("SECRETS_STORE_RETRY_BASE")),
-  max: Config.option(Config.duration("SECRETS_STORE_RETRY_MAX")),
-  budget: Config.option(Config.duration("SECRETS_STORE_RETRY_BUDGET")),
-  batch: Config.option(Config.boolean("SECRETS_STORE_BATCH"))
-}).pipe(
-  Config.mapOrFail((c): Either.Either<AwsSecretStoreOptions, ConfigError.ConfigError> => {
-    const value = <A>(option: { readonly _tag: "Some"; readonly value: A } | { readonly _tag: "None" }) =>
-      option._tag === "Some" ? option.value : undefined
-    const maxAttempts = value(c.maxAttempts)
-    if (maxAttempts !== undefined && maxAttempts < 1) {
-      return Either.left(ConfigError.InvalidData(["SECRETS_STORE_MAX_ATTEMPTS"], "must be at least 1"))
-    }
-    return Either.right({
-      timeout: value(c.timeout),
-      batch: value(c.batch),
-      retry: { maxAttempts, base: value(c.base), max: value(c.max), budget: value(c.budget) }
-    })
+  timeout: unset(Config.duration("SECRETS_STORE_TIMEOUT")),
+  batch: unset(Config.boolean("SECRETS_STORE_BATCH")),
+  retry: Config.all({
+    maxAttempts: unset(
+      Config.validate(Config.integer("SECRETS_STORE_MAX_ATTEMPTS"), {
+        message: "must be at least 1",
+        validation: (attempts) => attempts >= 1
+      })
+    ),
+    base: unset(Config.duration("SECRETS_STORE_RETRY_BASE")),
+    max: unset(Config.duration("SECRETS_STORE_RETRY_MAX")),
+    budget: unset(Config.duration("SECRETS_STORE_RETRY_BUDGET"))
   })
-)
+})
+
+// An unset variable keeps the option's default; a set but invalid one still fails.
+function unset<A>(config: Config.Config<A>): Config.Config<A | undefined> {
+  return Config.withDefault(config, undefined)
+}

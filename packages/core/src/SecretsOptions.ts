@@ -158,6 +158,9 @@ export const resolve = (options: SecretsOptions = {}): Either.Either<ResolvedSec
   })
 }
 
+// An unset variable keeps the option's default; a set but invalid one still fails.
+const unset = <A>(config: Config.Config<A>): Config.Config<A | undefined> => Config.withDefault(config, undefined)
+
 /**
  * Reads the options from Effect `Config`, so operators can set them from the environment:
  * `SECRETS_CACHE_TIME_TO_LIVE` ("5 minutes"), `SECRETS_CACHE_CAPACITY`, `SECRETS_CACHE_REFRESH_AHEAD`,
@@ -169,35 +172,24 @@ export const resolve = (options: SecretsOptions = {}): Either.Either<ResolvedSec
  * @category config
  */
 export const config: Config.Config<SecretsOptions> = Config.all({
-  timeToLive: Config.option(Config.duration("SECRETS_CACHE_TIME_TO_LIVE")),
-  capacity: Config.option(Config.integer("SECRETS_CACHE_CAPACITY")),
-  refreshAhead: Config.option(Config.number("SECRETS_CACHE_REFRESH_AHEAD")),
-  maxStale: Config.option(Config.duration("SECRETS_CACHE_MAX_STALE")),
-  jitter: Config.option(Config.number("SECRETS_CACHE_JITTER")),
-  base: Config.option(Config.duration("SECRETS_CACHE_FAILURE_BACKOFF_BASE")),
-  max: Config.option(Config.duration("SECRETS_CACHE_FAILURE_BACKOFF_MAX")),
-  secretIdLabel: Config.option(Config.boolean("SECRETS_CACHE_SECRET_ID_LABEL")),
-  traceHits: Config.option(Config.boolean("SECRETS_CACHE_TRACE_HITS"))
+  timeToLive: unset(Config.duration("SECRETS_CACHE_TIME_TO_LIVE")),
+  capacity: unset(Config.integer("SECRETS_CACHE_CAPACITY")),
+  refreshAhead: unset(Config.number("SECRETS_CACHE_REFRESH_AHEAD")),
+  maxStale: unset(Config.duration("SECRETS_CACHE_MAX_STALE")),
+  jitter: unset(Config.number("SECRETS_CACHE_JITTER")),
+  failureBackoff: Config.all({
+    base: unset(Config.duration("SECRETS_CACHE_FAILURE_BACKOFF_BASE")),
+    max: unset(Config.duration("SECRETS_CACHE_FAILURE_BACKOFF_MAX"))
+  }),
+  secretIdLabel: unset(Config.boolean("SECRETS_CACHE_SECRET_ID_LABEL")),
+  traceHits: unset(Config.boolean("SECRETS_CACHE_TRACE_HITS"))
 }).pipe(
-  Config.mapOrFail((c): Either.Either<SecretsOptions, ConfigError.ConfigError> => {
-    const options: SecretsOptions = {
-      timeToLive: c.timeToLive._tag === "Some" ? c.timeToLive.value : undefined,
-      capacity: c.capacity._tag === "Some" ? c.capacity.value : undefined,
-      refreshAhead: c.refreshAhead._tag === "Some" ? c.refreshAhead.value : undefined,
-      maxStale: c.maxStale._tag === "Some" ? c.maxStale.value : undefined,
-      jitter: c.jitter._tag === "Some" ? c.jitter.value : undefined,
-      failureBackoff: {
-        base: c.base._tag === "Some" ? c.base.value : undefined,
-        max: c.max._tag === "Some" ? c.max.value : undefined
-      },
-      secretIdLabel: c.secretIdLabel._tag === "Some" ? c.secretIdLabel.value : undefined,
-      traceHits: c.traceHits._tag === "Some" ? c.traceHits.value : undefined
-    }
-    return Either.match(resolve(options), {
+  Config.mapOrFail((options): Either.Either<SecretsOptions, ConfigError.ConfigError> =>
+    Either.match(resolve(options), {
       onLeft: (e) => Either.left(ConfigError.InvalidData([], `${e.message} (from the SECRETS_CACHE_* settings)`)),
       onRight: () => Either.right(options)
     })
-  })
+  )
 )
 
 /**
