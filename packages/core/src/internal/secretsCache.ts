@@ -24,7 +24,6 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
-import type * as Metric from "effect/Metric"
 import * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
 import type * as Random from "effect/Random"
@@ -186,11 +185,22 @@ export const make = (
         listeners.clear()
       })
     )
-    // Every counter is kept twice: in `stats` and as an Effect Metric (see SecretsMetrics).
+    // Every event is counted twice: in this service's `stats`, and in the process-wide Effect Metric (SecretsMetrics).
     const noLabels: ReadonlyArray<MetricLabel.MetricLabel> = []
     const labelled = (slot: Slot, name: string, value: string) => [...slot.labels, MetricLabel.make(name, value)]
-    const count = (metric: Metric.Metric.Counter<number>, slot: Slot, labels = slot.labels) =>
-      metric.unsafeUpdate(1, labels)
+    const metrics = {
+      hits: SecretsMetrics.hits,
+      misses: SecretsMetrics.misses,
+      loads: SecretsMetrics.loads,
+      loadFailures: SecretsMetrics.loadFailures,
+      staleReads: SecretsMetrics.staleReads,
+      backgroundRefreshes: SecretsMetrics.backgroundRefreshes,
+      evictions: SecretsMetrics.evictions
+    } as const
+    const count = (event: keyof typeof metrics, slot: Slot | undefined, labels = slot?.labels ?? noLabels) => {
+      counters[event]++
+      metrics[event].unsafeUpdate(1, labels)
+    }
 
     const fibers = yield* FiberSet.make()
     const run = yield* FiberSet.runtime(fibers)<never>()
@@ -226,8 +236,7 @@ export const make = (
         // Joined too late: the load this caller saw has committed already; its result is in the slot.
         if (slot.load !== load || slots.get(slot.key) !== slot) return Effect.succeed(superseded)
         load.started = true
-        counters.loads++
-        count(SecretsMetrics.loads, slot)
+        count("loads", slot)
         loadsInFlight++
         loadsSinceFresh++
         const startedAt = now()
@@ -315,8 +324,7 @@ export const make = (
       }
       if (Exit.isInterrupted(exit)) return
       SecretsMetrics.loadDuration.unsafeUpdate((now() - startedAt) / 1e9, slot.labels)
-      counters.loadFailures++
-      count(SecretsMetrics.loadFailures, slot, labelled(slot, "error", failureTag(exit.cause)))
+      count("loadFailures", slot, labelled(slot, "error", failureTag(exit.cause)))
       slot.consecutiveFailures++
       // Rule "failure backoff": a failure is remembered for base * 2^(n-1), at most max, never for the TTL.
       const backoff = Math.min(backoffMax, backoffBase * 2 ** (slot.consecutiveFailures - 1))
@@ -325,8 +333,7 @@ export const make = (
       // defect of the store, keeps it for stale-if-error.
       if (isRevocation(exit.cause) && slot.entry !== undefined) {
         slot.entry = undefined
-        counters.evictions++
-        count(SecretsMetrics.evictions, slot, labelled(slot, "reason", "revoked"))
+        count("evictions", slot, labelled(slot, "reason", "revoked"))
       }
     }
 
@@ -336,13 +343,11 @@ export const make = (
       const entry = slot.entry
       if (entry !== undefined && slots.get(slot.key) === slot && !isRevocation(cause)) {
         if (now() < entry.staleUntil) {
-          counters.staleReads++
-          count(SecretsMetrics.staleReads, slot)
+          count("staleReads", slot)
           return Effect.as(Effect.annotateCurrentSpan("cache.outcome", "stale"), entry.views)
         }
         slot.entry = undefined // past maxStale: no longer worth keeping
-        counters.evictions++
-        count(SecretsMetrics.evictions, slot, labelled(slot, "reason", "expired"))
+        count("evictions", slot, labelled(slot, "reason", "expired"))
       }
       return Effect.failCause(cause)
     }
@@ -372,10 +377,7 @@ export const make = (
     const refreshAhead = (slot: Slot, at: number, parent: Tracer.AnySpan | undefined) => {
       if (slot.refreshing || (slot.failure !== undefined && at < slot.failure.retryAt)) return
       slot.refreshing = true
-      if (!slot.load.started) {
-        counters.backgroundRefreshes++
-        count(SecretsMetrics.backgroundRefreshes, slot)
-      }
+      if (!slot.load.started) count("backgroundRefreshes", slot)
       loadInBackground(slot.load, parent).addObserver(() => {
         slot.refreshing = false
       })
@@ -391,8 +393,7 @@ export const make = (
         if (oldest !== undefined) {
           slots.delete(oldest.key)
           oldest.entry = undefined
-          counters.evictions++
-          count(SecretsMetrics.evictions, oldest, labelled(oldest, "reason", "capacity"))
+          count("evictions", oldest, labelled(oldest, "reason", "capacity"))
         }
       }
       const labels = options.secretIdLabel ? [MetricLabel.make("secret_id", request.secretId)] : noLabels
@@ -425,8 +426,7 @@ export const make = (
         const entry = slot.entry
         // Rule "TTL": fresh while its age is below its TTL.
         if (entry !== undefined && at < entry.expiresAt) {
-          counters.hits++
-          count(SecretsMetrics.hits, slot)
+          count("hits", slot)
           if (at >= entry.refreshAt) {
             // Rule "refresh-ahead", traced under the reader's span.
             return Effect.flatMap(Effect.serviceOption(Tracer.ParentSpan), (parent) => {
@@ -438,16 +438,13 @@ export const make = (
         }
         // Rule "failure backoff": inside the window, the remembered failure is shared without a store call.
         if (slot.failure !== undefined && at < slot.failure.retryAt) {
-          counters.misses++
-          count(SecretsMetrics.misses, slot)
+          count("misses", slot)
           const settled = Effect.flatMap(settle(slot, slot.failure.cause), (views) => pick(views, view))
           return traced(settled, secretId, "failure-remembered", true)
         }
       }
-      counters.misses++
       // A cold key gets its slot (and its labels) now; an invalid id is counted unlabelled and fails in `load`.
-      const target = slot ?? Either.getOrUndefined(slotFor(secretId, options))
-      SecretsMetrics.misses.unsafeUpdate(1, target?.labels ?? noLabels)
+      count("misses", slot ?? Either.getOrUndefined(slotFor(secretId, options)))
       return traced(Effect.flatMap(load(secretId, options), (views) => pick(views, view)), secretId, "miss", true)
     }
 
