@@ -3,7 +3,6 @@
 // GetSecretValue per secret per request). A bounded load test on loopback counts what each costs Secrets Manager.
 // Everything runs in this process: the API, the load, and a local Secrets Manager endpoint the real SDK talks to.
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager"
-import type { SecretsManagerClientConfig } from "@aws-sdk/client-secrets-manager"
 import { AwsSecrets } from "@effect-secrets/aws"
 import { SecretsService } from "@effect-secrets/core"
 import { LocalSecretsManager } from "@effect-secrets/local"
@@ -81,18 +80,12 @@ export const router = HttpRouter.empty.pipe(
   HttpRouter.get("/naive/greeting", greeting(naive))
 )
 
-const clientConfig = (local: LocalSecretsManager.Service): SecretsManagerClientConfig => ({
-  endpoint: local.url,
-  region: "us-east-1",
-  credentials: { accessKeyId: "demo", secretAccessKey: "demo" }
-})
-
 // Production would use `AwsSecrets.layer({ timeToLive: "5 minutes" })` and the SDK's standard chain; here both are
 // pointed at the local endpoint.
 const SecretsLive = Layer.unwrapEffect(
   Effect.map(
     LocalSecretsManager,
-    (local) => AwsSecrets.layer({ timeToLive: "5 minutes", clientConfig: clientConfig(local) })
+    (local) => AwsSecrets.layer({ timeToLive: "5 minutes", clientConfig: local.clientConfig })
   )
 )
 
@@ -101,7 +94,7 @@ const NaiveClientLive = Layer.unwrapEffect(
     Layer.scoped(
       NaiveClient,
       Effect.acquireRelease(
-        Effect.sync(() => new SecretsManagerClient(clientConfig(local))),
+        Effect.sync(() => new SecretsManagerClient(local.clientConfig)),
         (client) => Effect.sync(() => client.destroy())
       )
     ))

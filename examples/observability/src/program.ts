@@ -39,11 +39,7 @@ export const SecretsLive = Layer.unwrapEffect(
       maxStale: "1 minute",
       failureBackoff: { base: "50 millis", max: "50 millis" },
       retry: { maxAttempts: 1 },
-      clientConfig: {
-        endpoint: local.url,
-        region: "us-east-1",
-        credentials: { accessKeyId: "x", secretAccessKey: "x" }
-      }
+      clientConfig: local.clientConfig
     }))
 ).pipe(Layer.provideMerge(LocalSecretsManager.layer({ secrets: { "prod/api-key": "key-v1", "prod/db": "pw-v1" } })))
 

@@ -25,11 +25,7 @@ export const DemoLive = Layer.unwrapEffect(
       maxStale: "1 minute",
       failureBackoff: { base: "100 millis", max: "100 millis" },
       retry: { maxAttempts: 2, base: "50 millis" },
-      clientConfig: {
-        endpoint: local.url,
-        region: "us-east-1",
-        credentials: { accessKeyId: "demo", secretAccessKey: "demo" }
-      }
+      clientConfig: local.clientConfig
     }))
 ).pipe(
   Layer.provideMerge(LocalSecretsManager.layer({

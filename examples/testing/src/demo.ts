@@ -10,11 +10,7 @@ const SecretsLive = Layer.unwrapEffect(
   Effect.map(LocalSecretsManager, (local) =>
     AwsSecrets.layer({
       timeToLive: "5 minutes",
-      clientConfig: {
-        endpoint: local.url,
-        region: "us-east-1",
-        credentials: { accessKeyId: "demo", secretAccessKey: "demo" }
-      }
+      clientConfig: local.clientConfig
     }))
 )
 

@@ -37,12 +37,11 @@ const stack = (options: AwsSecrets.AwsSecretsOptions = {}, secrets: Record<strin
       Aws.layer({
         ...base,
         ...options,
-        clientConfig: { endpoint: local.url, region: "us-east-1", credentials }
+        clientConfig: local.clientConfig
       }))
   ).pipe(Layer.provideMerge(LocalSecretsManager.layer({ secrets })))
 
-const sdk = (url: string) =>
-  new SecretsManagerClient({ endpoint: url, region: "us-east-1", credentials, maxAttempts: 1 })
+const sdk = (local: LocalSecretsManager.Service) => new SecretsManagerClient({ ...local.clientConfig, maxAttempts: 1 })
 
 const text = (secret: { readonly value: Redacted.Redacted<string | Uint8Array> }) => {
   const value = Redacted.value(secret.value)
@@ -125,7 +124,7 @@ describe("AwsSecretStore through the real SDK", () => {
         const local = yield* LocalSecretsManager
         const secrets = yield* SecretsService
         const first = yield* secrets.get("prod/api-key")
-        const client = sdk(local.url)
+        const client = sdk(local)
         yield* Effect.promise(() =>
           client.send(new PutSecretValueCommand({ SecretId: "prod/api-key", SecretString: "key-v2" }))
         )
@@ -144,7 +143,7 @@ describe("AwsSecretStore through the real SDK", () => {
         const local = yield* LocalSecretsManager
         const secrets = yield* SecretsService
         const current = yield* secrets.get("prod/api-key")
-        const client = sdk(local.url)
+        const client = sdk(local)
         const pending = yield* Effect.promise(() =>
           client.send(
             new PutSecretValueCommand({
@@ -182,7 +181,7 @@ describe("AwsSecretStore through the real SDK", () => {
       const local = yield* LocalSecretsManager
       const aborted: Array<boolean> = []
       // The real client, watched: did the signal the store passed fire?
-      const client = new SecretsManagerClient({ endpoint: local.url, region: "us-east-1", credentials, maxAttempts: 1 })
+      const client = new SecretsManagerClient({ ...local.clientConfig, maxAttempts: 1 })
       const send = client.send.bind(client) as (command: unknown, options?: { abortSignal?: AbortSignal }) => unknown
       client.send = ((command: unknown, options?: { abortSignal?: AbortSignal }) => {
         options?.abortSignal?.addEventListener("abort", () => aborted.push(true))

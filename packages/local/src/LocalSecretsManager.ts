@@ -131,6 +131,16 @@ export declare namespace LocalSecretsManager {
     readonly url: string
     readonly port: number
     /**
+     * Settings for a `SecretsManagerClient` that talks to this endpoint: its URL, its region, and placeholder
+     * credentials (signatures are not checked). `new SecretsManagerClient(local.clientConfig)`, or
+     * `AwsSecrets.layer({ clientConfig: local.clientConfig })`.
+     */
+    readonly clientConfig: {
+      readonly endpoint: string
+      readonly region: string
+      readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string }
+    }
+    /**
      * API calls received, failed and faulted ones included: all, by operation name, and/or by the `SecretId` (or
      * `Name`, or an id of `SecretIdList`) as written in the request. A BatchGetSecretValue call counts once. Calls
      * to the agent route count as `AgentGet`, by their `secretId`.
@@ -198,7 +208,7 @@ export const make = (
     const calls = Calls.make()
     const hung = new Set<Http.ServerResponse>()
 
-    const service: Omit<LocalSecretsManager.Service, "url" | "port"> = {
+    const service: Omit<LocalSecretsManager.Service, "url" | "port" | "clientConfig"> = {
       calls: calls.count,
       awaitCalls: calls.awaitCount,
       resetCalls: calls.reset,
@@ -255,5 +265,11 @@ export const make = (
     )
 
     const port = server.address._tag === "TcpAddress" ? server.address.port : 0
-    return { ...service, url: `http://127.0.0.1:${port}`, port }
+    const url = `http://127.0.0.1:${port}`
+    const clientConfig = {
+      endpoint: url,
+      region: options?.region ?? "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" }
+    }
+    return { ...service, url, port, clientConfig }
   })
