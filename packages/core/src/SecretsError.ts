@@ -18,11 +18,20 @@ import * as Schema from "effect/Schema"
  */
 export class SecretNotFound extends Schema.TaggedError<SecretNotFound>()("SecretNotFound", {
   secretId: Schema.String,
+  /** Set when the read asked for a version by id: the secret may exist while that version does not. */
+  versionId: Schema.optional(Schema.String),
+  /** Set when the read asked for a staging label: the secret may exist while no version carries it. */
+  versionStage: Schema.optional(Schema.String),
   cause: Schema.optional(Schema.Defect)
 }) {
   /** @since 0.1.0 */
   override get message(): string {
-    return `Secret ${quoteId(this.secretId)} was not found`
+    const version = this.versionId !== undefined
+      ? ` version ${quoteId(this.versionId)}`
+      : this.versionStage !== undefined
+      ? ` at stage ${quoteId(this.versionStage)}`
+      : ""
+    return `Secret ${quoteId(this.secretId)}${version} was not found`
   }
 }
 
@@ -51,23 +60,47 @@ export class SecretAccessDenied extends Schema.TaggedError<SecretAccessDenied>()
  * @since 0.1.0
  * @category errors
  */
-export type UnavailableReason = "throttled" | "timeout" | "network" | "server" | "unavailable"
+export type UnavailableReason = "throttled" | "timeout" | "network" | "server" | "credentials" | "unavailable"
 
 /**
- * Secrets Manager could not answer right now: throttled, timed out, a network error or a 5xx. Transient: the cache
- * keeps serving the previous value for up to `maxStale` past its TTL while this lasts (stale-if-error).
+ * Secrets Manager could not answer right now: throttled, timed out, a network error, a 5xx, an answer that could not
+ * be read, or this process could not get credentials to sign the request (`"credentials"`: an instance or container
+ * credentials endpoint that is slow for a moment, an expired session token being renewed). Transient: the cache keeps
+ * serving the previous value for up to `maxStale` past its TTL while this lasts (stale-if-error).
  *
  * @since 0.1.0
  * @category errors
  */
 export class SecretsUnavailable extends Schema.TaggedError<SecretsUnavailable>()("SecretsUnavailable", {
   secretId: Schema.String,
-  reason: Schema.Literal("throttled", "timeout", "network", "server", "unavailable"),
+  reason: Schema.Literal("throttled", "timeout", "network", "server", "credentials", "unavailable"),
+  /** What the store knows beyond the reason (the SDK's words for a credentials failure), never a value. */
+  detail: Schema.optional(Schema.String),
   cause: Schema.optional(Schema.Defect)
 }) {
   /** @since 0.1.0 */
   override get message(): string {
-    return `Secrets Manager is unavailable for ${quoteId(this.secretId)} (${this.reason})`
+    const detail = this.detail === undefined ? "" : `: ${this.detail}`
+    return `Secrets Manager is unavailable for ${quoteId(this.secretId)} (${this.reason})${detail}`
+  }
+}
+
+/**
+ * The store is set up wrongly: no region, an endpoint URL that is not a URL, or a client the SDK refuses to build.
+ * Not transient and not retried: waiting will not fix it, and a stale value would hide it. `reason` says what is
+ * wrong in the SDK's words (checked to hold no secret).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class SecretsMisconfigured extends Schema.TaggedError<SecretsMisconfigured>()("SecretsMisconfigured", {
+  secretId: Schema.String,
+  reason: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {
+  /** @since 0.2.0 */
+  override get message(): string {
+    return `The secret store is misconfigured (reading ${quoteId(this.secretId)}): ${this.reason}`
   }
 }
 
@@ -139,6 +172,7 @@ export type SecretsError =
   | SecretDecodeError
   | InvalidSecretId
   | SecretRequestRejected
+  | SecretsMisconfigured
 
 /**
  * The errors a `SecretStore` call may fail with.
@@ -146,7 +180,12 @@ export type SecretsError =
  * @since 0.1.0
  * @category errors
  */
-export type SecretStoreError = SecretNotFound | SecretAccessDenied | SecretsUnavailable | SecretRequestRejected
+export type SecretStoreError =
+  | SecretNotFound
+  | SecretAccessDenied
+  | SecretsUnavailable
+  | SecretRequestRejected
+  | SecretsMisconfigured
 
 const tags = new Set<string>([
   "SecretNotFound",
@@ -154,7 +193,8 @@ const tags = new Set<string>([
   "SecretsUnavailable",
   "SecretDecodeError",
   "InvalidSecretId",
-  "SecretRequestRejected"
+  "SecretRequestRejected",
+  "SecretsMisconfigured"
 ])
 
 /**

@@ -168,7 +168,13 @@ export const make = (
         (request.versionId === undefined || v.id === request.versionId) &&
         (stage === undefined || v.stages.has(stage))
       )
-      if (version === undefined) return new SecretNotFound({ secretId: request.secretId })
+      if (version === undefined) {
+        return new SecretNotFound({
+          secretId: request.secretId,
+          versionId: request.versionId,
+          versionStage: request.versionStage
+        })
+      }
       const metadata = {
         secretId: request.secretId,
         name: secret.name,

@@ -24,6 +24,8 @@ export {
   type SecretsError,
   /** @since 0.1.0 */
   type SecretStoreError,
+  /** @since 0.2.0 */
+  SecretsMisconfigured,
   /** @since 0.1.0 */
   SecretsUnavailable,
   /** @since 0.1.0 */
