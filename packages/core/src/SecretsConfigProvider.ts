@@ -4,18 +4,10 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
-import * as ConfigError from "effect/ConfigError"
-import * as ConfigProvider from "effect/ConfigProvider"
-import * as ConfigProviderPathPatch from "effect/ConfigProviderPathPatch"
+import type * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as HashSet from "effect/HashSet"
 import * as Layer from "effect/Layer"
-import * as Predicate from "effect/Predicate"
-import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
-import type { SecretsError } from "./SecretsError.js"
+import * as internal from "./internal/configProvider.js"
 import { SecretsService } from "./SecretsService.js"
 
 /**
@@ -47,108 +39,32 @@ export interface SecretsConfigProviderOptions {
 }
 
 /**
- * The provider, reading through the given service. A missing secret or field is `ConfigError.MissingData` (so
- * `Config.withDefault` works) after `fallback` had its turn; Secrets Manager being unavailable or denying access is
- * `ConfigError.SourceUnavailable`. No error quotes a value: a value that does not parse (`Config.integer` of a
- * non-number) is reported by path and type only.
+ * The provider, reading through the given service.
+ *
+ * Errors: a missing secret or field is `ConfigError.MissingData` (so `Config.withDefault` works) after `fallback` had
+ * its turn. A secret that is there but has the wrong shape (binary where text is read, not JSON or not an object
+ * where a field is read, a field that is an object) is `InvalidData`. Secrets Manager being unavailable, denying
+ * access, rejecting the request or being misconfigured is `SourceUnavailable`; none of these falls back.
+ *
+ * No error quotes a secret's value, whichever `Config` reads it: a primitive that does not parse (`Config.integer`,
+ * `Config.port`, `Config.literal`...) is reported by path and expected type, and so are `Config.duration` and
+ * `Config.logLevel`; any other `InvalidData` raised over a secret's text (`Schema.Config`, `Config.branded`,
+ * `Config.validate`, `Config.mapAttempt`, `Config.mapOrFail`) gets a fixed message, the check's own being unknowable as
+ * safe; another kind of error whose message quotes the text (4 characters or more) gets a fixed message; and a
+ * function over the text that throws (`Config.map(..., BigInt)`) fails with `InvalidData` instead of a defect. Errors
+ * about a value the fallback gave keep Effect's messages.
+ *
+ * This holds for reads through the provider itself (`Effect.withConfigProvider`, `layer`): a provider built over its
+ * `flattened` form (`ConfigProvider.orElse`, `ConfigProvider.nested`, `ConfigProvider.constantCase`) still keeps
+ * primitives' messages safe but not the checks run after them. Compose through `fallback` instead.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const fromService = (
+export const fromService: (
   secrets: SecretsService.Service,
-  options: SecretsConfigProviderOptions = {}
-): ConfigProvider.ConfigProvider => {
-  const delim = options.pathDelim ?? "."
-  const mapping = Object.entries(options.mapping ?? {}).map(([key, source]) => ({
-    path: key.split(delim),
-    secretId: typeof source === "string" ? source : source.secretId,
-    field: typeof source === "string" || source.field === undefined ? [] : source.field.split(".")
-  }))
-
-  // The secret and field path that answer a config path, if any.
-  const locate = (path: ReadonlyArray<string>) => {
-    let best: { readonly secretId: string; readonly field: ReadonlyArray<string> } | undefined
-    let bestLength = -1
-    for (const entry of mapping) {
-      const isPrefix = entry.path.length <= path.length && entry.path.every((segment, i) => segment === path[i])
-      if (isPrefix && entry.path.length > bestLength) {
-        best = { secretId: entry.secretId, field: [...entry.field, ...path.slice(entry.path.length)] }
-        bestLength = entry.path.length
-      }
-    }
-    if (best !== undefined) return best
-    return options.prefix === undefined ? undefined : { secretId: `${options.prefix}${path.join("/")}`, field: [] }
-  }
-
-  const missing = (path: ReadonlyArray<string>, message: string) =>
-    Effect.fail(ConfigError.MissingData([...path], message))
-
-  // The text at a config path, kept Redacted until the primitive parses it.
-  const textAt = (
-    path: ReadonlyArray<string>
-  ): Effect.Effect<Redacted.Redacted<string>, ConfigError.ConfigError> => {
-    const source = locate(path)
-    if (source === undefined) return missing(path, "No secret is mapped to this path")
-    const toConfigError = (error: SecretsError): ConfigError.ConfigError =>
-      error._tag === "SecretNotFound" || error._tag === "InvalidSecretId"
-        ? ConfigError.MissingData([...path], `Secret ${JSON.stringify(source.secretId)} does not exist`)
-        : ConfigError.SourceUnavailable([...path], error.message, Cause.fail(error))
-    if (source.field.length === 0) return Effect.mapError(secrets.getString(source.secretId), toConfigError)
-    return Effect.mapError(secrets.getJson(source.secretId, Schema.Unknown), toConfigError).pipe(
-      Effect.flatMap((json) => {
-        let value: unknown = json
-        for (const segment of source.field) {
-          value = Predicate.isRecord(value) && Object.hasOwn(value, segment) ? value[segment] : undefined
-        }
-        if (value === undefined || value === null) {
-          return missing(path, `Secret ${JSON.stringify(source.secretId)} has no field ${source.field.join(".")}`)
-        }
-        return typeof value === "string" || typeof value === "number" || typeof value === "boolean"
-          ? Effect.succeed(Redacted.make(String(value)))
-          : Effect.fail(ConfigError.InvalidData([...path], "The secret's field is not a string, number or boolean"))
-      })
-    )
-  }
-
-  // The fallback answers only what no secret answers (MissingData): an outage or a value that does not parse must not
-  // quietly become an environment variable's value.
-  const fallback = (options.fallback ?? ConfigProvider.fromEnv()).flattened
-  const flat = ConfigProvider.makeFlat({
-    load: (path, primitive, split) =>
-      Effect.flatMap(textAt(path), (text) => {
-        const raw = Redacted.value(text)
-        // A whole value is taken as it is (a password may end in a space); only a split list is trimmed around commas.
-        const parts = split ? raw.split(/\s*,\s*/) : [raw]
-        const parsed: Array<unknown> = []
-        for (const part of parts) {
-          const result = primitive.parse(part)
-          // Effect's own parse errors quote the text ("Expected an integer value but received ..."): not here.
-          if (Either.isLeft(result)) {
-            return Effect.fail(ConfigError.InvalidData([...path], "The secret's value does not parse as this type"))
-          }
-          parsed.push(result.right)
-        }
-        return Effect.succeed(parsed as Array<never>)
-      }).pipe(
-        Effect.catchIf(ConfigError.isMissingDataOnly, (missing) =>
-          Effect.mapError(fallback.load(path, primitive, split), (error) => ConfigError.Or(missing, error)))
-      ),
-    enumerateChildren: (path) => {
-      const children = mapping.flatMap((entry) =>
-        entry.path.length > path.length && path.every((segment, i) => segment === entry.path[i])
-          ? [entry.path[path.length]!]
-          : []
-      )
-      return Effect.map(
-        Effect.orElseSucceed(fallback.enumerateChildren(path), () => HashSet.empty<string>()),
-        (fromFallback) => HashSet.union(HashSet.fromIterable(children), fromFallback)
-      )
-    },
-    patch: ConfigProviderPathPatch.empty
-  })
-  return ConfigProvider.fromFlat(flat)
-}
+  options?: SecretsConfigProviderOptions
+) => ConfigProvider.ConfigProvider = internal.fromService
 
 /**
  * The provider over the `SecretsService` in context.

@@ -106,6 +106,29 @@ const isNegative = (input: Duration.DurationInput | undefined): boolean =>
   (typeof input === "number" && input < 0) || (typeof input === "bigint" && input < 0n) ||
   (typeof input === "string" && input.trim().startsWith("-"))
 
+// Ten years: longer is a mistake, and past it deadlines in float nanoseconds lose their meaning.
+const longest = 10 * 365 * 24 * 60 * 60 * 1000
+
+/**
+ * A duration option as milliseconds, or `undefined` when it is not one: not decodable, negative, not finite, or
+ * beyond ten years. Never throws: Effect's `Duration` throws `RangeError` comparing some huge inputs.
+ *
+ * @internal
+ */
+export const durationMillis = (input: unknown): number | undefined => {
+  if (isNegative(input as Duration.DurationInput) || (typeof input === "number" && !Number.isFinite(input))) {
+    return undefined // Duration reads NaN as zero and a negative number as zero: both are mistakes worth naming
+  }
+  try {
+    const decoded = Duration.decodeUnknown(input)
+    if (decoded._tag === "None") return undefined
+    const millis = Duration.toMillis(decoded.value)
+    return Number.isFinite(millis) && millis >= 0 && millis <= longest ? millis : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Fills in the defaults and checks every rule.
  *
@@ -114,48 +137,59 @@ const isNegative = (input: Duration.DurationInput | undefined): boolean =>
  */
 export const resolve = (options: SecretsOptions = {}): Either.Either<ResolvedSecretsOptions, InvalidSecretsOptions> => {
   const fail = (option: string, reason: string) => Either.left(new InvalidSecretsOptions({ option, reason }))
+  // JavaScript callers and untyped config reach here: a field of the wrong type is named, never thrown over.
+  const backoff: SecretsOptions["failureBackoff"] = options.failureBackoff
+  if (backoff !== undefined && (typeof backoff !== "object" || backoff === null)) {
+    return fail("failureBackoff", "must be an object with base and/or max")
+  }
   const duration = (input: Duration.DurationInput | undefined, fallback: Duration.Duration) =>
-    input === undefined ? Duration.decodeUnknown(fallback) : Duration.decodeUnknown(input)
+    input === undefined ? Duration.toMillis(fallback) : durationMillis(input)
+  const within = "a duration (such as \"30 seconds\") of at most ten years"
 
   const timeToLive = duration(options.timeToLive, defaults.timeToLive)
-  if (timeToLive._tag === "None" || !Duration.isFinite(timeToLive.value) || Duration.toMillis(timeToLive.value) <= 0) {
-    return fail("timeToLive", "must be a finite duration above zero")
-  }
-  const maxStale = duration(options.maxStale, defaults.maxStale)
+  if (timeToLive === undefined || timeToLive <= 0) return fail("timeToLive", `must be ${within}, above zero`)
   // Duration turns a negative input into zero; a negative maxStale is a mistake worth naming, not a silent 0.
-  if (maxStale._tag === "None" || isNegative(options.maxStale)) {
-    return fail("maxStale", "must be a duration of zero or more")
-  }
-  const base = duration(options.failureBackoff?.base, defaults.failureBackoff.base)
-  if (base._tag === "None" || !Duration.isFinite(base.value) || Duration.toMillis(base.value) <= 0) {
-    return fail("failureBackoff.base", "must be a finite duration above zero")
-  }
-  const max = duration(options.failureBackoff?.max, defaults.failureBackoff.max)
-  if (max._tag === "None" || !Duration.isFinite(max.value) || Duration.lessThan(max.value, base.value)) {
-    return fail("failureBackoff.max", "must be a finite duration no shorter than failureBackoff.base")
+  const maxStale = duration(options.maxStale, defaults.maxStale)
+  if (maxStale === undefined) return fail("maxStale", `must be ${within}, zero or more`)
+  const base = duration(backoff?.base, defaults.failureBackoff.base)
+  if (base === undefined || base <= 0) return fail("failureBackoff.base", `must be ${within}, above zero`)
+  const max = duration(backoff?.max, defaults.failureBackoff.max)
+  if (max === undefined || max < base) {
+    return fail("failureBackoff.max", `must be ${within}, no shorter than failureBackoff.base`)
   }
   const capacity = options.capacity ?? defaults.capacity
-  if (!Number.isSafeInteger(capacity) || capacity < 1) {
+  if (typeof capacity !== "number" || !Number.isSafeInteger(capacity) || capacity < 1) {
     return fail("capacity", "must be a whole number of at least 1")
   }
   const refreshAhead = options.refreshAhead ?? defaults.refreshAhead
-  if (!(refreshAhead > 0 && refreshAhead <= 1)) {
+  if (!(typeof refreshAhead === "number" && refreshAhead > 0 && refreshAhead <= 1)) {
     return fail("refreshAhead", "must be in (0, 1]; 1 turns refresh-ahead off")
   }
   const jitter = options.jitter ?? defaults.jitter
-  if (!(jitter >= 0 && jitter < 1)) {
+  if (!(typeof jitter === "number" && jitter >= 0 && jitter < 1)) {
     return fail("jitter", "must be in [0, 1)")
   }
   return Either.right({
-    timeToLive: timeToLive.value,
+    timeToLive: Duration.millis(timeToLive),
     capacity,
     refreshAhead,
-    maxStale: maxStale.value,
+    maxStale: Duration.millis(maxStale),
     jitter,
-    failureBackoff: { base: base.value, max: max.value },
-    secretIdLabel: options.secretIdLabel ?? defaults.secretIdLabel,
-    traceHits: options.traceHits ?? defaults.traceHits
+    failureBackoff: { base: Duration.millis(base), max: Duration.millis(max) },
+    secretIdLabel: options.secretIdLabel === undefined ? defaults.secretIdLabel : options.secretIdLabel === true,
+    traceHits: options.traceHits === undefined ? defaults.traceHits : options.traceHits === true
   })
+}
+
+// Which environment variable sets which option, for errors that name what the operator wrote.
+const variables: Record<string, string> = {
+  timeToLive: "SECRETS_CACHE_TIME_TO_LIVE",
+  capacity: "SECRETS_CACHE_CAPACITY",
+  refreshAhead: "SECRETS_CACHE_REFRESH_AHEAD",
+  maxStale: "SECRETS_CACHE_MAX_STALE",
+  jitter: "SECRETS_CACHE_JITTER",
+  "failureBackoff.base": "SECRETS_CACHE_FAILURE_BACKOFF_BASE",
+  "failureBackoff.max": "SECRETS_CACHE_FAILURE_BACKOFF_MAX"
 }
 
 // An unset variable keeps the option's default; a set but invalid one still fails.
@@ -186,7 +220,11 @@ export const config: Config.Config<SecretsOptions> = Config.all({
 }).pipe(
   Config.mapOrFail((options): Either.Either<SecretsOptions, ConfigError.ConfigError> =>
     Either.match(resolve(options), {
-      onLeft: (e) => Either.left(ConfigError.InvalidData([], `${e.message} (from the SECRETS_CACHE_* settings)`)),
+      // The error names the variable the operator set, not the option in code.
+      onLeft: (e) => {
+        const variable = variables[e.option] ?? "SECRETS_CACHE_*"
+        return Either.left(ConfigError.InvalidData([variable], `${variable} ${e.reason} (SecretsOptions.${e.option})`))
+      },
       onRight: () => Either.right(options)
     })
   )

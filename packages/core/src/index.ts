@@ -22,10 +22,10 @@ export {
   SecretRequestRejected,
   /** @since 0.1.0 */
   type SecretsError,
-  /** @since 0.1.0 */
-  type SecretStoreError,
   /** @since 0.2.0 */
   SecretsMisconfigured,
+  /** @since 0.1.0 */
+  type SecretStoreError,
   /** @since 0.1.0 */
   SecretsUnavailable,
   /** @since 0.1.0 */

@@ -1,4 +1,4 @@
-import { SecretsConfigProvider, SecretsService, TestSecretStore } from "@effect-secrets/core"
+import { SecretsConfigProvider, SecretsMisconfigured, SecretsService, TestSecretStore } from "@effect-secrets/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Config, ConfigProvider, Effect, Layer, Redacted, Schema } from "effect"
 import * as util from "node:util"
@@ -7,7 +7,10 @@ const marker = "MRKcfg2V7"
 const secrets = {
   "prod/db": JSON.stringify({ username: "app", password: `pw-${marker}`, port: 5432, pool: { max: 8 } }),
   "prod/api-key": `key-${marker}`,
-  "prod/app/FEATURE_FLAG": "true"
+  "prod/app/FEATURE_FLAG": "true",
+  "prod/cert": new Uint8Array([1, 2, 3]),
+  "prod/list": JSON.stringify([`x-${marker}`]),
+  "prod/empty": ""
 }
 
 // The program's config, read as it would be from the environment.
@@ -144,4 +147,61 @@ describe("SecretsConfigProvider", () => {
       )
       assert.strictEqual(user, "app")
     }))
+
+  it.effect("a field of a secret that is not JSON, or text from a binary secret, is InvalidData, not an outage", () =>
+    withProvider(
+      {
+        mapping: {
+          ...mapping,
+          NOT_JSON: { secretId: "prod/api-key", field: "token" },
+          CERT: "prod/cert",
+          NOT_OBJECT: { secretId: "prod/list", field: "token" },
+          DEEPER: { secretId: "prod/db", field: "password.first" }
+        },
+        fallback: ConfigProvider.fromMap(new Map([["NOT_JSON", "from-env"], ["CERT", "from-env"]]))
+      },
+      Effect.gen(function*() {
+        const cases = [
+          ["NOT_JSON", /expected a JSON document \(to read its field token\)/],
+          ["CERT", /expected a SecretString \(the secret is binary\)/],
+          ["NOT_OBJECT", /is not a JSON object: expected one with field token/],
+          ["DEEPER", /field password is not a JSON object: expected one with field first/]
+        ] as const
+        for (const [path, says] of cases) {
+          // withDefault answers only MissingData: a value of the wrong shape is not quietly replaced.
+          const error = yield* Effect.flip(Config.string(path).pipe(Config.withDefault("default")))
+          assert.strictEqual(error._op, "InvalidData", path)
+          assert.match(String(error), says)
+          assert.notMatch(String(error), /unavailable/)
+          assert.notInclude(util.inspect(error, { depth: 10 }), marker)
+        }
+      })
+    ))
+
+  it.effect("a misconfigured store is SourceUnavailable that says so, and does not fall back", () =>
+    Effect.gen(function*() {
+      const service = yield* SecretsService
+      const misconfigured = (secretId: string) =>
+        Effect.fail(new SecretsMisconfigured({ secretId, reason: "no region" }))
+      const provider = SecretsConfigProvider.fromService({
+        ...service,
+        getString: misconfigured,
+        getJson: misconfigured
+      }, { mapping, fallback: ConfigProvider.fromMap(new Map([["API_KEY", "from-env"], ["DB_USER", "from-env"]])) })
+      for (const path of ["API_KEY", "DB_USER"]) {
+        const error = yield* Effect.flip(Effect.withConfigProvider(Config.string(path), provider))
+        assert.strictEqual(error._op, "SourceUnavailable")
+        assert.match(String(error), /misconfigured .*no region/)
+      }
+    }).pipe(Effect.provide(SecretsService.layerTest(secrets))))
+
+  it.effect("an empty secret read by Config.nonEmptyString is MissingData for withDefault, not the environment's", () =>
+    withProvider(
+      { mapping: { EMPTY: "prod/empty" }, fallback: ConfigProvider.fromMap(new Map([["EMPTY", "from-env"]])) },
+      Effect.gen(function*() {
+        assert.strictEqual(yield* Config.nonEmptyString("EMPTY").pipe(Config.withDefault("default")), "default")
+        const error = yield* Effect.flip(Config.nonEmptyString("EMPTY"))
+        assert.strictEqual(error._op, "MissingData")
+      })
+    ))
 })

@@ -55,6 +55,33 @@ describe("prefetch", () => {
       })
     ))
 
+  it.effect("a reader of a secret whose chunk has not started reads it alone instead of waiting behind other chunks", () =>
+    Effect.gen(function*() {
+      const many = Array.from({ length: 100 }, (_, i) => `app/many-${i}`)
+      const secrets = yield* SecretsService
+      const store = yield* TestSecretStore
+      yield* store.setLatency("1 second")
+      // 5 chunks of 20, 4 at a time: the fifth starts only when one of the first four is done.
+      const prefetching = yield* Effect.fork(secrets.prefetch(many))
+      yield* Effect.yieldNow()
+      const reader = yield* Effect.fork(secrets.get("app/many-95"))
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* Fiber.join(reader)).name, "app/many-95", "answered by its own read, at 1 s")
+      assert.isTrue((yield* Fiber.poll(prefetching))._tag === "None", "the prefetch still waits for its fifth chunk")
+      yield* TestClock.adjust("1 second")
+      const results = yield* Fiber.join(prefetching)
+      assert.isTrue(results.every(Either.isRight))
+      assert.strictEqual(yield* store.batchCount, 5)
+      assert.strictEqual(yield* store.fetchCount("app/many-95"), 1, "the fifth chunk left the fresh secret out")
+    }).pipe(
+      Effect.provide(
+        SecretsService.layerTest(
+          Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`app/many-${i}`, "v"])),
+          exact
+        )
+      )
+    ))
+
   it.effect("without batch permission it falls back to single reads", () =>
     withCache((secrets, store) =>
       Effect.gen(function*() {

@@ -39,7 +39,7 @@ import type { ResolvedSecretsOptions } from "../SecretsOptions.js"
 import type { SecretsStats } from "../SecretsService.js"
 import type { SecretStore } from "../SecretStore.js"
 import type { SecretRequest, SecretValue, VersionSelector } from "../SecretValue.js"
-import { cacheKey, validateRequest } from "./secretId.js"
+import { cacheKey, sameRequest, showId, validateRequest } from "./secretId.js"
 
 /** @internal */
 export interface SecretsCache {
@@ -135,6 +135,8 @@ class Slot {
 class Load {
   started = false
   parent: Tracer.AnySpan | undefined = undefined // the span of the caller that started it
+  // The in-flight table this load runs in, fixed when it is first run: tables are renewed while loads are in flight.
+  table: Cache.Cache<Load, LoadResult> | undefined = undefined
   constructor(readonly slot: Slot) {}
 }
 
@@ -213,13 +215,13 @@ export const make = (
     })
     let inflight = yield* makeInflight
     // Effect 3's Cache keeps two recency-list nodes per load until it runs over capacity, which an in-flight table
-    // never does: once it has seen enough loads and none is in flight, it is replaced by a fresh one.
-    let loadsInFlight = 0
+    // never does: after 256 loads new loads go to a fresh table. Each load keeps the table it started in, so an old
+    // table lives only as long as its last load in flight, however busy the service (memory stays bounded).
     let loadsSinceFresh = 0
     const renewInflight = Effect.suspend(() =>
-      loadsInFlight === 0 && loadsSinceFresh >= 256
+      loadsSinceFresh >= 256
         ? Effect.map(makeInflight, (fresh) => {
-          if (loadsInFlight === 0) {
+          if (loadsSinceFresh >= 256) {
             inflight = fresh
             loadsSinceFresh = 0
           }
@@ -237,7 +239,6 @@ export const make = (
         if (slot.load !== load || slots.get(slot.key) !== slot) return Effect.succeed(superseded)
         load.started = true
         count("loads", slot)
-        loadsInFlight++
         loadsSinceFresh++
         const startedAt = now()
         const answer = batchAnswers.get(load)
@@ -260,7 +261,6 @@ export const make = (
               exit
             )
           })).pipe(
-            Effect.ensuring(Effect.sync(() => loadsInFlight--)),
             // Loads run in the service's fibers; their span hangs under the span of the caller that started them.
             Effect.withSpan("SecretsService.load", {
               attributes: { ...attributes, "load.batched": answer !== undefined },
@@ -273,21 +273,22 @@ export const make = (
     // ever holds loads in flight, never values.
     const loadInBackground = (load: Load, parent?: Tracer.AnySpan): Fiber.RuntimeFiber<LoadResult> => {
       if (!load.started && load.parent === undefined) load.parent = parent
-      return run(Effect.suspend(() => {
-        const cache = inflight
-        return Effect.flatMap(cache.getEither(load), (either) =>
+      // Fixed now, not when the fiber runs: two callers of one load must meet in one table.
+      const table = load.table ??= inflight
+      return run(
+        Effect.flatMap(table.getEither(load), (either) =>
           Either.isRight(either)
-            ? Effect.as(Effect.zipRight(cache.invalidate(load), renewInflight), either.right)
+            ? Effect.as(Effect.zipRight(table.invalidate(load), renewInflight), either.right)
             : Effect.succeed(either.left))
-      }))
+      )
     }
 
     // A caller waits for the slot's current load. Only the first needs a fiber of the service to run it; once it has
     // started, the others wait on its Cache entry directly (an interruptible wait of their own, nothing more).
     const awaitLoad = (load: Load, parent?: Tracer.AnySpan): Effect.Effect<LoadResult> =>
-      load.started
+      load.started && load.table !== undefined
         ? Effect.flatMap(
-          Effect.suspend(() => inflight.getOption(load)),
+          load.table.getOption(load),
           (found) => found._tag === "Some" ? Effect.succeed(found.value) : Fiber.join(loadInBackground(load, parent))
         )
         : Fiber.join(loadInBackground(load, parent))
@@ -405,10 +406,10 @@ export const make = (
 
     const slotFor = (secretId: string, options: VersionSelector | undefined): Either.Either<Slot, SecretsError> => {
       const key = cacheKey(secretId, options)
-      const existing = slots.get(key)
-      if (existing !== undefined && existing.request.secretId === secretId) return Either.right(existing)
-      // Rule "validate first": a bad id fails before any store call.
-      return Either.map(validateRequest(secretId, options), (request) => insert(request, key))
+      const existing = key === undefined ? undefined : slots.get(key)
+      if (existing !== undefined && sameRequest(existing.request, secretId, options)) return Either.right(existing)
+      // Rule "validate first": a bad id fails before any store call (a valid one always has a key).
+      return Either.map(validateRequest(secretId, options), (request) => insert(request, key!))
     }
 
     // The hit path: one Map lookup, one clock read, and the entry's prebuilt effect.
@@ -417,9 +418,10 @@ export const make = (
       secretId: string,
       options: VersionSelector | undefined
     ): Effect.Effect<Effect.Effect.Success<Views[K]>, SecretsError> => {
-      const found = slots.get(cacheKey(secretId, options))
-      // An invalid id could spell another entry's compound key; only the very id that was validated may hit.
-      const slot = found !== undefined && found.request.secretId === secretId ? found : undefined
+      const key = cacheKey(secretId, options)
+      const found = key === undefined ? undefined : slots.get(key)
+      // An invalid id could spell another entry's compound key; only the very request that was validated may hit.
+      const slot = found !== undefined && sameRequest(found.request, secretId, options) ? found : undefined
       const at = now()
       if (slot !== undefined) {
         slot.lastUsed = ++tick
@@ -470,9 +472,9 @@ export const make = (
     // An explicit refresh reports a failure as it is; the entry keeps its value through a transient one.
     const refresh = loadThen(failWith)
 
-    // Answers batched loads: `fetchBatch` in chunks where the store has it, single fetches where it has not or where
-    // the batch is not permitted. Every answer is delivered whatever happens, so no load waits forever.
-    const answerBatch = (loads: ReadonlyArray<Load>): Effect.Effect<void> => {
+    // Answers one chunk of batched loads with one `fetchBatch` call, or single fetches where the store has no batch
+    // read or the batch is not permitted. Every answer is delivered whatever happens, so no load waits forever.
+    const answerChunk = (loads: ReadonlyArray<Load>): Effect.Effect<void> => {
       const deliver = (load: Load, exit: Exit.Exit<SecretValue, SecretStoreError>) => {
         const answer = batchAnswers.get(load)
         return answer === undefined ? Effect.void : Deferred.done(answer, exit)
@@ -481,31 +483,25 @@ export const make = (
         Effect.flatMap(Effect.exit(store.fetch(load.slot.request)), (exit) =>
           deliver(load, exit))
       const fetchBatch = store.fetchBatch
-      const size = Math.max(1, store.batchSize ?? 20)
       const work = fetchBatch === undefined
-        ? Effect.forEach(loads, single, { concurrency: size, discard: true })
-        : Effect.forEach(
-          Arr.chunksOf(loads, size),
-          (chunk) =>
-            Effect.matchEffect(fetchBatch(chunk.map((load) => load.slot.request.secretId)), {
-              // Rule "batch fallback": a transient failure of the batch is each secret's transient failure; any other
-              // (no batch permission, a rejected request) says nothing about the secrets: they are read one by one.
-              onFailure: (error) =>
-                isTransient(error)
-                  ? Effect.forEach(chunk, (load) =>
-                    deliver(
-                      load,
-                      Exit.fail(new SecretsUnavailable({ secretId: load.slot.request.secretId, reason: error.reason }))
-                    ), { discard: true })
-                  : Effect.forEach(chunk, single, { concurrency: size, discard: true }),
-              onSuccess: (answers) =>
-                Effect.forEach(chunk, (load) => {
-                  const secretId = load.slot.request.secretId
-                  return deliver(load, answers.get(secretId) ?? Exit.fail(new SecretNotFound({ secretId })))
-                }, { discard: true })
-            }),
-          { concurrency: 4, discard: true }
-        )
+        ? Effect.forEach(loads, single, { concurrency: loads.length, discard: true })
+        : Effect.matchEffect(fetchBatch(loads.map((load) => load.slot.request.secretId)), {
+          // Rule "batch fallback": a transient failure of the batch is each secret's transient failure; any other
+          // (no batch permission, a rejected request) says nothing about the secrets: they are read one by one.
+          onFailure: (error) =>
+            isTransient(error)
+              ? Effect.forEach(loads, (load) =>
+                deliver(
+                  load,
+                  Exit.fail(new SecretsUnavailable({ secretId: load.slot.request.secretId, reason: error.reason }))
+                ), { discard: true })
+              : Effect.forEach(loads, single, { concurrency: loads.length, discard: true }),
+          onSuccess: (answers) =>
+            Effect.forEach(loads, (load) => {
+              const secretId = load.slot.request.secretId
+              return deliver(load, answers.get(secretId) ?? Exit.fail(new SecretNotFound({ secretId })))
+            }, { discard: true })
+        })
       return Effect.onExit(work, () =>
         Effect.forEach(loads, (load) => {
           const answer = batchAnswers.get(load)
@@ -513,48 +509,70 @@ export const make = (
         }, { discard: true }))
     }
 
+    // Whether a slot needs a load: not fresh, no failure remembered, still in the map.
+    const isCold = (slot: Slot, at: number) =>
+      slots.get(slot.key) === slot &&
+      !(slot.entry !== undefined && at < slot.entry.expiresAt) &&
+      !(slot.failure !== undefined && at < slot.failure.retryAt)
+
     // Rule "prefetch": warms the cache. Secrets with a fresh entry or a load in flight are left alone; the others are
-    // loaded as usual (so readers join them), their store calls made together by `answerBatch`.
+    // loaded as usual (so readers join them), their store calls made together, a chunk of `batchSize` per call. A
+    // chunk takes its secrets when its call starts, not before: a reader of a secret whose chunk has not started
+    // makes its own single read instead of waiting behind other chunks, so nobody waits longer than a single read.
     const prefetch = (secretIds: Iterable<string>) =>
       Effect.flatMap(Effect.serviceOption(Tracer.ParentSpan), (parentSpan) => {
         const parent = Option.getOrUndefined(parentSpan)
-        const reads: Array<Effect.Effect<Views, SecretsError>> = []
-        const toBatch: Array<Load> = []
+        const size = Math.max(1, store.batchSize ?? 20)
+        const entries: Array<readonly [string, Either.Either<Slot, SecretsError>]> = []
+        const cold = new Set<Slot>()
         const at = now()
         for (const secretId of secretIds) {
           const found = slotFor(secretId, undefined)
-          if (Either.isLeft(found)) {
-            reads.push(Effect.fail(found.left))
-            continue
-          }
-          const slot = found.right
-          slot.lastUsed = ++tick
-          if (slot.entry !== undefined && at < slot.entry.expiresAt) {
-            reads.push(Effect.succeed(slot.entry.views))
-            continue
-          }
-          if (slot.failure !== undefined && at < slot.failure.retryAt) {
-            reads.push(settle(slot, slot.failure.cause))
-            continue
-          }
-          const current = slot.load
-          if (!current.started && !batchAnswers.has(current)) {
+          entries.push([secretId, found])
+          if (Either.isLeft(found)) continue
+          found.right.lastUsed = ++tick
+          if (isCold(found.right, at) && !found.right.load.started) cold.add(found.right)
+        }
+        // The load each cold slot's answer comes from, as found when its chunk started.
+        const loads = new Map<Slot, Load>()
+        const claim = (slots: ReadonlyArray<Slot>): ReadonlyArray<Load> => {
+          const batch: Array<Load> = []
+          const at = now()
+          for (const slot of slots) {
+            if (!isCold(slot, at)) continue
+            const current = slot.load
+            loads.set(slot, current)
+            if (current.started || batchAnswers.has(current)) continue // a reader got there first: its read answers
             batchAnswers.set(current, Deferred.unsafeMake<SecretValue, SecretStoreError>(FiberId.none))
-            toBatch.push(current)
+            batch.push(current)
             loadInBackground(current, parent)
           }
-          // The result of this very load, not of whatever load is current when this runs.
-          reads.push(
-            Effect.flatMap(awaitLoad(current), (result) =>
-              afterLoad(slot, result, settle, () =>
-                load(secretId, undefined)))
-          )
+          return batch
         }
-        if (toBatch.length > 0) {
-          run(answerBatch(toBatch))
+        const concurrency = store.fetchBatch === undefined ? 1 : 4
+        const chunks = Arr.chunksOf(Array.from(cold), size)
+        // The first wave is claimed now, so a reader that comes right after this call joins it; the rest on start.
+        const firstWave = chunks.slice(0, concurrency).map(claim)
+        const work = run(
+          Effect.forEach(chunks, (chunk, i) =>
+            Effect.suspend(() => {
+              const batch = i < concurrency ? firstWave[i]! : claim(chunk)
+              return batch.length === 0 ? Effect.void : answerChunk(batch)
+            }), { concurrency, discard: true })
+        )
+        // The caller waits for the chunks, then reads each secret's outcome; interrupting it stops only its wait.
+        const outcome = ([secretId, found]: readonly [string, Either.Either<Slot, SecretsError>]) => {
+          if (Either.isLeft(found)) return Effect.fail(found.left)
+          const slot = found.right
+          const awaited = loads.get(slot)
+          // No load of its own: fresh, failing, or loaded by a reader; the slot says which.
+          const settled = awaited === undefined ? Effect.succeed<LoadResult>(superseded) : awaitLoad(awaited)
+          return Effect.flatMap(settled, (result) => afterLoad(slot, result, settle, () => load(secretId, undefined)))
         }
-        return Effect.forEach(reads, (read) =>
-          Effect.either(Effect.flatMap(read, (views) => views.value)))
+        return Effect.zipRight(
+          Fiber.await(work),
+          Effect.forEach(entries, (entry) => Effect.either(Effect.flatMap(outcome(entry), (views) => views.value)))
+        )
       })
 
     const usedAfterClose = Effect.dieMessage("SecretsService was used after its layer was closed")
@@ -578,8 +596,9 @@ export const make = (
 
     const changes = (secretId: string, options?: VersionSelector): Stream.Stream<SecretValue> =>
       Stream.async<SecretValue>((emit) => {
-        if (closed) return void emit.end()
         const key = cacheKey(secretId, options)
+        // An invalid id or selector names no secret: nothing will ever change.
+        if (closed || key === undefined || Either.isLeft(validateRequest(secretId, options))) return void emit.end()
         const emits = listeners.get(key) ?? new Set()
         listeners.set(key, emits)
         emits.add(emit)
@@ -604,9 +623,9 @@ export const make = (
       invalidate: (secretId, options) =>
         Effect.sync(() => {
           const key = cacheKey(secretId, options)
-          const slot = slots.get(key)
+          const slot = key === undefined ? undefined : slots.get(key)
           if (slot !== undefined) {
-            slots.delete(key)
+            slots.delete(slot.key)
             slot.entry = undefined
           }
         }),
@@ -631,7 +650,7 @@ const traced = <A, E>(effect: Effect.Effect<A, E>, secretId: string, outcome: st
   on
     ? Effect.withSpan(effect, "SecretsService.get", {
       attributes: {
-        "secret.id": secretId.length > 256 ? `${secretId.slice(0, 256)}…` : secretId,
+        "secret.id": showId(secretId),
         "cache.outcome": outcome
       }
     })

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type { SecretsError } from "../SecretsError.js"
 import { isTransient } from "../SecretsError.js"
+import { InvalidSecretsOptions } from "../SecretsOptions.js"
 import type { WithSecretOptions } from "../SecretsService.js"
 import type { SecretValue, VersionSelector } from "../SecretValue.js"
 
@@ -36,6 +37,7 @@ const defaults = {
  * 3. If the store still returns a version that failed (a single-user rotation between setSecret and finishSecret),
  *    `AWSPENDING` is tried, when there is one.
  * 4. Otherwise it waits (holding nothing) and goes back to 2, up to the budget; then the original error is returned.
+ *    A zero `base` or `budget` means "do not wait for a rotation": one round of 2 and 3, then the original error.
  *
  * @internal
  */
@@ -77,11 +79,15 @@ export const withSecret = (source: Source) => {
     original: E
   ): Effect.Effect<A, E | SecretsError, R> =>
     Effect.gen(function*() {
-      const minInterval = Duration.decode(options.minRefreshInterval ?? defaults.minRefreshInterval)
-      // A zero (or negative) delay would never use up the budget: at least a millisecond.
-      let delay = Duration.max(Duration.decode(options.waitForRotation?.base ?? defaults.base), Duration.millis(1))
-      const max = Duration.max(Duration.decode(options.waitForRotation?.max ?? defaults.max), delay)
-      const budget = Duration.toMillis(options.waitForRotation?.budget ?? defaults.budget)
+      const minInterval = yield* duration("minRefreshInterval", options.minRefreshInterval, defaults.minRefreshInterval)
+      const base = yield* duration("waitForRotation.base", options.waitForRotation?.base, defaults.base)
+      const maxDelay = yield* duration("waitForRotation.max", options.waitForRotation?.max, defaults.max)
+      const budgetDuration = yield* duration("waitForRotation.budget", options.waitForRotation?.budget, defaults.budget)
+      // Waiting in steps of nothing would spin through the budget; a zero step or budget means "do not wait".
+      const budget = Duration.toMillis(base) === 0 ? 0 : Duration.toMillis(budgetDuration)
+      // Below a millisecond, a sleep is a spin: at least a millisecond.
+      let delay = Duration.max(base, Duration.millis(1))
+      const max = Duration.max(maxDelay, delay)
       let waited = 0
       const failed = new Set(refused)
 
@@ -123,4 +129,17 @@ export const withSecret = (source: Source) => {
     })
 
   return run
+}
+
+// Options of a call are code: one that is not a duration, or a negative one, is a defect naming the option.
+const duration = (option: string, input: Duration.DurationInput | undefined, fallback: Duration.Duration) => {
+  if (input === undefined) return Effect.succeed(fallback)
+  const decoded = Duration.decodeUnknown(input)
+  const negative = (typeof input === "number" && input < 0) ||
+    (typeof input === "string" && input.trim().startsWith("-"))
+  return decoded._tag === "Some" && Duration.isFinite(decoded.value) && !negative
+    ? Effect.succeed(decoded.value)
+    : Effect.die(
+      new InvalidSecretsOptions({ option: `withSecret.${option}`, reason: "must be a finite duration of zero or more" })
+    )
 }

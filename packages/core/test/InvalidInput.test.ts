@@ -1,0 +1,126 @@
+// Bad input from JavaScript callers, untyped JSON and the environment: every case is a typed error that names what
+// is wrong, never a TypeError or a RangeError from deep inside, and never a store call.
+import { InvalidSecretsOptions, SecretsOptions, SecretsService, TestSecretStore } from "@effect-secrets/core"
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, ConfigProvider, Effect, Either, Exit, Layer, Schema, Stream } from "effect"
+
+const withCache = <A, E>(
+  body: (secrets: SecretsService.Service, store: TestSecretStore.Service) => Effect.Effect<A, E>
+) =>
+  Effect.gen(function*() {
+    return yield* body(yield* SecretsService, yield* TestSecretStore)
+  }).pipe(Effect.provide(SecretsService.layerTest({ a: "value-a" })))
+
+const badIds: ReadonlyArray<readonly [string, unknown, unknown]> = [
+  ["null", null, undefined],
+  ["undefined", undefined, undefined],
+  ["an object without a prototype", Object.create(null), undefined],
+  ["a number", 5, undefined],
+  ["an array", ["a"], undefined],
+  ["a null selector", "a", null],
+  ["a string selector", "a", "AWSCURRENT"],
+  ["a selector with a numeric stage", "a", { versionStage: 5 }],
+  ["a selector with an object versionId", "a", { versionId: Object.create(null) }]
+]
+
+describe("bad input", () => {
+  it.effect("ids and selectors of the wrong type fail with InvalidSecretId on every read, with no store call", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        yield* secrets.get("a") // a cached "a" must not answer a malformed read of "a"
+        for (const [what, id, selector] of badIds) {
+          const reads = [
+            secrets.get(id as string, selector as never),
+            secrets.getString(id as string, selector as never),
+            secrets.getBinary(id as string, selector as never),
+            secrets.getJson(id as string, Schema.Unknown, selector as never),
+            secrets.refresh(id as string, selector as never)
+          ]
+          for (const read of reads) {
+            const exit = yield* Effect.exit(read)
+            assert.isTrue(Exit.isFailure(exit), what)
+            if (Exit.isFailure(exit)) {
+              const error = Cause.failureOption(exit.cause)
+              assert.strictEqual(
+                error._tag === "Some" ? error.value._tag : Cause.pretty(exit.cause),
+                "InvalidSecretId",
+                what
+              )
+            }
+          }
+          if (selector === undefined) {
+            const [prefetched] = yield* secrets.prefetch([id as string])
+            assert.strictEqual(Either.flip(prefetched!).pipe(Either.getOrThrow)._tag, "InvalidSecretId", what)
+          }
+          yield* secrets.invalidate(id as string, selector as never)
+          assert.strictEqual(
+            Array.from(yield* Stream.runCollect(secrets.changes(id as string, selector as never))).length,
+            0
+          )
+        }
+        assert.strictEqual(yield* store.fetchCount(), 1, "only the first read of a")
+      })
+    ))
+
+  it.effect("the error shows a non-string id by its type only", () =>
+    withCache((secrets) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(secrets.get(Object.create(null) as string))
+        assert.include(error.message, "<object>")
+      })
+    ))
+
+  it.effect("a version id that does not exist is named in the error", () =>
+    withCache((secrets) =>
+      Effect.gen(function*() {
+        const versionId = "0123456789abcdef0123456789abcdef"
+        const error = yield* Effect.flip(secrets.get("a", { versionId }))
+        assert.strictEqual(error._tag, "SecretNotFound")
+        assert.include(error.message, versionId)
+        const staged = yield* Effect.flip(secrets.get("a", { versionStage: "AWSPENDING" }))
+        assert.include(staged.message, "AWSPENDING")
+      })
+    ))
+
+  it("durations that overflow or are of the wrong type are InvalidSecretsOptions naming the option", () => {
+    const cases: ReadonlyArray<readonly [unknown, string]> = [
+      [{ failureBackoff: { base: 1e303, max: 10n ** 400n } }, "failureBackoff.base"],
+      [{ failureBackoff: { base: 10n, max: 1e303 } }, "failureBackoff.max"],
+      [{ failureBackoff: { base: "1 second", max: "1e20 weeks" } }, "failureBackoff.max"],
+      [{ failureBackoff: null }, "failureBackoff"],
+      [{ failureBackoff: "1 second" }, "failureBackoff"],
+      [{ timeToLive: 1e303 }, "timeToLive"],
+      [{ timeToLive: "5 sec" }, "timeToLive"],
+      [{ maxStale: 10n ** 40n }, "maxStale"],
+      [{ maxStale: Number.NaN }, "maxStale"],
+      [{ capacity: "5" }, "capacity"],
+      [{ jitter: "0.1" }, "jitter"],
+      [{ refreshAhead: "0.8" }, "refreshAhead"]
+    ]
+    for (const [options, option] of cases) {
+      const result = SecretsOptions.resolve(options as SecretsOptions)
+      assert.isTrue(Either.isLeft(result), String(option))
+      if (Either.isLeft(result)) {
+        assert.instanceOf(result.left, InvalidSecretsOptions)
+        assert.strictEqual(result.left.option, option)
+      }
+    }
+  })
+
+  it.effect("the layer dies with InvalidSecretsOptions, not a RangeError, on an overflowing backoff", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(
+        Layer.build(SecretsService.layerTest({}, { failureBackoff: { base: 1e303, max: 10n ** 400n } }))
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) assert.instanceOf(Cause.squash(exit.cause), InvalidSecretsOptions)
+    }).pipe(Effect.scoped))
+
+  it.effect("a bad SECRETS_CACHE_* value is reported at the variable's path, naming the variable", () =>
+    Effect.gen(function*() {
+      const provider = ConfigProvider.fromMap(new Map([["SECRETS_CACHE_TIME_TO_LIVE", "-5 seconds"]]))
+      const error = yield* Effect.flip(Effect.withConfigProvider(SecretsOptions.config, provider))
+      assert.include(String(error), "SECRETS_CACHE_TIME_TO_LIVE")
+      assert.include(String(error), "at SECRETS_CACHE_TIME_TO_LIVE")
+    }))
+})
