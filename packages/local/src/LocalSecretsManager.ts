@@ -7,6 +7,9 @@
  * Faults (latency, throttling, server errors, hung connections, any AWS error) can be injected per secret or for all,
  * from a test through `faults` or from outside through `POST /_local/faults`.
  *
+ * It answers only requests addressed to a loopback host (or one of `allowedHosts`) and not made by a web page of
+ * another origin, and it bounds what any client can make it hold: see `Limits`.
+ *
  * @since 0.1.0
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
@@ -16,9 +19,11 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import * as Http from "node:http"
+import type * as Http from "node:http"
 import * as Calls from "./internal/calls.js"
+import * as Connections from "./internal/connections.js"
 import * as InternalFaults from "./internal/faults.js"
+import * as InternalLimits from "./internal/limits.js"
 import * as Server from "./internal/server.js"
 import * as State from "./internal/state.js"
 import type { SecretsManagerError } from "./SecretsManagerError.js"
@@ -64,6 +69,65 @@ export declare namespace LocalSecretsManager {
      * without one is refused with 403, as the agent refuses it.
      */
     readonly agentToken?: string | undefined
+    /**
+     * Host names answered besides the loopback ones (`localhost`, `127.0.0.0/8`, `[::1]`, any port), e.g.
+     * `host.docker.internal` when a container reaches this server through its host. Any other `Host`, and any
+     * `Origin` on another host (a web page calling this server from a browser), is refused with 403
+     * `AccessDeniedException`: a page that rebinds its DNS name to 127.0.0.1 cannot read the secrets.
+     *
+     * @since 0.2.0
+     */
+    readonly allowedHosts?: ReadonlyArray<string> | undefined
+    /**
+     * Bounds on what clients can make the server hold; each defaults as `Limits` documents.
+     *
+     * @since 0.2.0
+     */
+    readonly limits?: Limits | undefined
+  }
+
+  /**
+   * The bounds, each optional. Requests past them are answered in AWS's error shape.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  export interface Limits {
+    /**
+     * The largest request body, in bytes. Default 1 MiB: the largest request AWS accepts is about 0.55 MB even with
+     * every character escaped. A larger body is refused as soon as it is declared (`Content-Length`) or read past
+     * the limit, with 413 `RequestEntityTooLargeException`, and its connection closes.
+     */
+    readonly maxRequestBytes?: number | undefined
+    /**
+     * Connections open at once. Default 256. Past it a new connection takes the place of the oldest one without a
+     * request in progress (a slow client's first); only when all have one is it refused.
+     */
+    readonly maxConnections?: number | undefined
+    /** Time for a connection to send a request's headers; past it Node answers 408 and closes it. Default 10 s. */
+    readonly headersTimeout?: Duration.DurationInput | undefined
+    /** Time for a connection to send a whole request; at least `headersTimeout`. Default 30 s. */
+    readonly requestTimeout?: Duration.DurationInput | undefined
+    /** An idle keep-alive connection closes after this. Default 5 s (Node's). */
+    readonly keepAliveTimeout?: Duration.DurationInput | undefined
+    /**
+     * Secret ids whose calls are counted one by one, the most recently named kept. Default 4096. Totals by
+     * operation stay exact.
+     */
+    readonly maxTrackedSecretIds?: number | undefined
+    /** Secrets (or all) that `POST /_local/faults` can set rules for. Default 1000. */
+    readonly maxFaultTargets?: number | undefined
+    /**
+     * What all secrets may hold: values, names, descriptions and tags, plus a fixed estimate per secret (1 KiB) and
+     * per version (256 bytes). Default 64 MiB. Past it CreateSecret and PutSecretValue fail with
+     * `LimitExceededException`, as at an AWS quota.
+     */
+    readonly maxStoredBytes?: number | undefined
+    /**
+     * Versions one secret keeps. Default 100, AWS's quota. At it, PutSecretValue removes the oldest version without
+     * a staging label, or fails with `LimitExceededException` when every version has one.
+     */
+    readonly maxVersionsPerSecret?: number | undefined
   }
 
   /**
@@ -143,7 +207,9 @@ export declare namespace LocalSecretsManager {
     /**
      * API calls received, failed and faulted ones included: all, by operation name, and/or by the `SecretId` (or
      * `Name`, or an id of `SecretIdList`) as written in the request. A BatchGetSecretValue call counts once. Calls
-     * to the agent route count as `AgentGet`, by their `secretId`.
+     * to the agent route count as `AgentGet`, by their `secretId`. Totals are exact; counts by secret id are kept for
+     * the `limits.maxTrackedSecretIds` ids named most recently, and any operation name that is not Secrets Manager's
+     * counts as `Unknown`.
      */
     readonly calls: (operation?: string, secretId?: string) => Effect.Effect<number>
     /**
@@ -200,12 +266,15 @@ export const make = (
   options?: LocalSecretsManager.Options
 ): Effect.Effect<LocalSecretsManager.Service, ServeError, Scope.Scope> =>
   Effect.gen(function*() {
+    const limits = yield* Effect.sync(() => InternalLimits.resolve(options?.limits))
     const state = State.make({
       region: options?.region ?? "us-east-1",
-      accountId: options?.accountId ?? "000000000000"
+      accountId: options?.accountId ?? "000000000000",
+      maxStoredBytes: limits.maxStoredBytes,
+      maxVersionsPerSecret: limits.maxVersionsPerSecret
     })
     const faults = InternalFaults.make()
-    const calls = Calls.make()
+    const calls = Calls.make({ maxTrackedSecretIds: limits.maxTrackedSecretIds })
     const hung = new Set<Http.ServerResponse>()
 
     const service: Omit<LocalSecretsManager.Service, "url" | "port" | "clientConfig"> = {
@@ -254,13 +323,26 @@ export const make = (
       yield* Effect.orDie(service.createSecret(name, value))
     }
 
-    const nodeServer = Http.createServer()
-    const server = yield* NodeHttpServer.make(() => nodeServer, { port: options?.port ?? 0, host: "127.0.0.1" })
-    yield* server.serve(Server.app({ state, faults, calls, hung, agentToken: options?.agentToken }))
-    // Registered after the server, so it runs before the server closes: hung calls would otherwise hold it open.
+    const connections = Connections.make(limits)
+    const server = yield* NodeHttpServer.make(() => connections.server, {
+      port: options?.port ?? 0,
+      host: "127.0.0.1"
+    })
+    yield* server.serve(Server.app({
+      state,
+      faults,
+      calls,
+      hung,
+      agentToken: options?.agentToken,
+      allowedHosts: options?.allowedHosts ?? [],
+      limits
+    }))
+    // Registered after the server, so it runs before the server closes: hung calls and idle or slow connections
+    // would otherwise hold it open.
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         for (const response of hung) response.destroy()
+        connections.closeIdle()
       })
     )
 

@@ -1,7 +1,7 @@
 /**
  * The `secrets-manager-local` command: runs a `LocalSecretsManager` standalone until SIGINT or SIGTERM.
  *
- *     secrets-manager-local [--port N] [--seed file.json] [--region R] [--account-id A]
+ *     secrets-manager-local [--port N] [--seed file.json] [--region R] [--account-id A] [--allowed-host H]...
  *
  * The seed file is a JSON object from secret name to a string value, or to `{"SecretString": "..."}` or
  * `{"SecretBinary": "<base64>"}`. It is read once; nothing is ever written to disk.
@@ -22,29 +22,33 @@ import { LocalSecretsManager } from "./LocalSecretsManager.js"
 
 class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
 
-const usage = "Usage: secrets-manager-local [--port N] [--seed file.json] [--region R] [--account-id A]"
+const usage =
+  "Usage: secrets-manager-local [--port N] [--seed file.json] [--region R] [--account-id A] [--allowed-host H]..."
 
 interface Args {
   readonly port: number
   readonly seed: string | undefined
   readonly region: string | undefined
   readonly accountId: string | undefined
+  readonly allowedHosts: ReadonlyArray<string>
 }
 
 const parseArgs = (argv: ReadonlyArray<string>): Effect.Effect<Args, UsageError> =>
   Effect.suspend(() => {
     const values = new Map<string, string>()
+    const allowedHosts: Array<string> = []
     for (let i = 0; i < argv.length; i++) {
       const flag = argv[i]
       if (flag === "--") continue
       if (flag === "--help" || flag === "-h") return Effect.fail(new UsageError({ message: usage }))
       const [name, inline] = flag?.split("=", 2) ?? []
-      if (name === undefined || !["--port", "--seed", "--region", "--account-id"].includes(name)) {
+      if (name === undefined || !["--port", "--seed", "--region", "--account-id", "--allowed-host"].includes(name)) {
         return Effect.fail(new UsageError({ message: `Unknown argument ${flag}\n${usage}` }))
       }
       const value = inline ?? argv[++i]
       if (value === undefined) return Effect.fail(new UsageError({ message: `${name} needs a value\n${usage}` }))
-      values.set(name, value)
+      if (name === "--allowed-host") allowedHosts.push(value)
+      else values.set(name, value)
     }
     const port = Number(values.get("--port") ?? "0")
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -54,7 +58,8 @@ const parseArgs = (argv: ReadonlyArray<string>): Effect.Effect<Args, UsageError>
       port,
       seed: values.get("--seed"),
       region: values.get("--region"),
-      accountId: values.get("--account-id")
+      accountId: values.get("--account-id"),
+      allowedHosts
     })
   })
 
@@ -96,7 +101,8 @@ const main = Effect.gen(function*() {
     port: args.port,
     secrets,
     region: args.region,
-    accountId: args.accountId
+    accountId: args.accountId,
+    allowedHosts: args.allowedHosts
   })
   const announce = Layer.effectDiscard(
     Effect.flatMap(

@@ -2,6 +2,10 @@
  * The count of API calls received, by operation and by the secret ids named in the request. A call counts once in
  * the totals however many ids it names (BatchGetSecretValue), and once for each distinct id it names.
  *
+ * Bounded whatever clients send: operations are Secrets Manager's own names (anything else is `Unknown`), and the
+ * counts by secret id are kept for the `maxTrackedSecretIds` ids named most recently; an older id's counts are
+ * dropped when a new one needs its place. The totals by operation are always exact.
+ *
  * @internal
  */
 import * as Deferred from "effect/Deferred"
@@ -15,34 +19,96 @@ interface Waiter {
   readonly done: Deferred.Deferred<void>
 }
 
-const key = (operation: string, secretId: string) => `${operation}\u0000${secretId}`
+/**
+ * Every operation of the Secrets Manager API, supported here or not, so a client's call to any of them is counted
+ * by its name.
+ *
+ * @internal
+ */
+export const operationNames: ReadonlySet<string> = new Set([
+  "BatchGetSecretValue",
+  "CancelRotateSecret",
+  "CreateSecret",
+  "DeleteResourcePolicy",
+  "DeleteSecret",
+  "DescribeSecret",
+  "GetRandomPassword",
+  "GetResourcePolicy",
+  "GetSecretValue",
+  "ListSecretVersionIds",
+  "ListSecrets",
+  "PutResourcePolicy",
+  "PutSecretValue",
+  "RemoveRegionsFromReplication",
+  "ReplicateSecretToRegions",
+  "RestoreSecret",
+  "RotateSecret",
+  "StopReplicationToReplica",
+  "TagResource",
+  "UntagResource",
+  "UpdateSecret",
+  "UpdateSecretVersionStage",
+  "ValidateResourcePolicy",
+  "AgentGet"
+])
 
 /** @internal */
-export const make = () => {
+export const unknownOperation = "Unknown"
+
+// AWS's longest SecretId: a longer one names no secret, and is counted in the totals only.
+const maxSecretIdLength = 2048
+
+/** @internal */
+export interface Snapshot {
+  readonly calls: number
+  readonly operations: Record<string, number>
+  readonly secretIds: Record<string, number>
+}
+
+/** @internal */
+export const make = (options: { readonly maxTrackedSecretIds: number }) => {
   const byOperation = new Map<string, number>()
-  const bySecret = new Map<string, number>()
+  // Secret id to its counts by operation, least recently named first.
+  const bySecret = new Map<string, Map<string, number>>()
 
   const waiters = new Set<Waiter>()
 
   const bump = (map: Map<string, number>, k: string) => map.set(k, (map.get(k) ?? 0) + 1)
 
-  const countNow = (operation?: string, secretId?: string): number => {
+  const sum = (map: ReadonlyMap<string, number>, operation: string | undefined): number => {
+    if (operation !== undefined) return map.get(operation) ?? 0
     let total = 0
-    if (secretId === undefined) {
-      for (const [op, n] of byOperation) if (operation === undefined || op === operation) total += n
-    } else {
-      for (const [k, n] of bySecret) {
-        const [op, id] = k.split("\u0000")
-        if (id === secretId && (operation === undefined || op === operation)) total += n
-      }
-    }
+    for (const n of map.values()) total += n
     return total
+  }
+
+  const countNow = (operation?: string, secretId?: string): number => {
+    if (secretId !== undefined) {
+      const counts = bySecret.get(secretId)
+      return counts === undefined ? 0 : sum(counts, operation)
+    }
+    return sum(byOperation, operation)
+  }
+
+  const track = (operation: string, secretId: string) => {
+    const counts = bySecret.get(secretId) ?? new Map<string, number>()
+    // Taken out and put back: the map's order is the order in which ids were last named.
+    bySecret.delete(secretId)
+    bySecret.set(secretId, counts)
+    bump(counts, operation)
+    if (bySecret.size > options.maxTrackedSecretIds) {
+      const oldest = bySecret.keys().next()
+      if (oldest.done !== true) bySecret.delete(oldest.value)
+    }
   }
 
   const record = (operation: string, secretIds: ReadonlyArray<string>) =>
     Effect.sync(() => {
-      bump(byOperation, operation)
-      for (const secretId of new Set(secretIds)) bump(bySecret, key(operation, secretId))
+      const name = operationNames.has(operation) ? operation : unknownOperation
+      bump(byOperation, name)
+      for (const secretId of new Set(secretIds)) {
+        if (secretId.length <= maxSecretIdLength) track(name, secretId)
+      }
       for (const waiter of waiters) {
         if (countNow(waiter.operation, waiter.secretId) >= waiter.atLeast) {
           waiters.delete(waiter)
@@ -62,16 +128,23 @@ export const make = () => {
       return Effect.ensuring(Deferred.await(waiter.done), Effect.sync(() => waiters.delete(waiter)))
     })
 
-  const snapshot = Effect.sync(() => {
-    const operations: Record<string, number> = {}
-    for (const [op, n] of byOperation) operations[op] = n
-    const secretIds: Record<string, number> = {}
-    for (const [k, n] of bySecret) {
-      const id = k.split("\u0000")[1] ?? ""
-      secretIds[id] = (secretIds[id] ?? 0) + n
-    }
-    return { operations, secretIds }
-  })
+  /**
+   * The counts that match a filter, every part of them: the total, the calls by operation and the calls by secret id.
+   */
+  const snapshot = (operation?: string, secretId?: string): Effect.Effect<Snapshot> =>
+    Effect.sync(() => {
+      // Without a prototype: a secret id such as `__proto__` is a key like any other.
+      const operations: Record<string, number> = Object.create(null)
+      const secretIds: Record<string, number> = Object.create(null)
+      const source = secretId === undefined ? byOperation : bySecret.get(secretId) ?? new Map<string, number>()
+      for (const [op, n] of source) if (operation === undefined || op === operation) operations[op] = n
+      for (const [id, counts] of bySecret) {
+        if (secretId !== undefined && id !== secretId) continue
+        const n = sum(counts, operation)
+        if (n > 0) secretIds[id] = n
+      }
+      return { calls: countNow(operation, secretId), operations, secretIds }
+    })
 
   const reset = Effect.sync(() => {
     byOperation.clear()

@@ -55,3 +55,25 @@ export const injectable = {
   ResourceNotFoundException: resourceNotFound,
   ThrottlingException: throttling
 } as const
+
+/**
+ * A request refused before any route ran (its `Host` or `Origin`), with 403.
+ *
+ * @internal
+ */
+export const forbidden = make("AccessDeniedException", 403)
+
+/**
+ * A request body over the limit. Secrets Manager models no error for it; AWS's front ends answer 413, and Lambda
+ * names it `RequestEntityTooLargeException`.
+ *
+ * @internal
+ */
+export const requestTooLarge = make("RequestEntityTooLargeException", 413)
+
+/** @internal */
+export const limitExceeded = make("LimitExceededException", 400)
+
+/** @internal */
+export const quotaExceeded = () =>
+  limitExceeded("The request failed because it would exceed one of the Secrets Manager quotas.")

@@ -104,6 +104,10 @@ export const make = () => {
 
   const clear = Effect.sync(() => rules.clear())
 
+  /** Whether a rule for `secretId` exists or may be added: the admin route adds at most `maxTargets`. */
+  const canTarget = (secretId: string | undefined, maxTargets: number): boolean =>
+    rules.has(secretId ?? ALL) || rules.size < maxTargets
+
   /**
    * The verdict for one call naming `names` (the ids it asked for and the names and ARNs they resolve to). Counters
    * are taken from the first matching rule that has one left.
@@ -149,7 +153,7 @@ export const make = () => {
     return Effect.map(Random.next, (draw) => draw < fraction)
   }
 
-  return { setLatency, throttle, serverError, hang, fail, clear, decide } as const
+  return { setLatency, throttle, serverError, hang, fail, clear, decide, canTarget } as const
 }
 
 /** @internal */

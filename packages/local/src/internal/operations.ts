@@ -9,6 +9,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { SecretsManagerError } from "../SecretsManagerError.js"
 import * as Errors from "./errors.js"
+import { maxSecretValueBytes } from "./limits.js"
 import * as Protocol from "./protocol.js"
 import type { Payload, Secret, State, Version } from "./state.js"
 import { stagesByVersion } from "./state.js"
@@ -16,7 +17,17 @@ import { stagesByVersion } from "./state.js"
 const SecretId = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(2048))
 const VersionId = Schema.String.pipe(Schema.minLength(32), Schema.maxLength(64))
 const Stage = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(256))
-const Tag = Schema.Struct({ Key: Schema.optional(Schema.String), Value: Schema.optional(Schema.String) })
+// AWS's bounds: a tag key of 1..128 characters, a value of at most 256, at most 50 tags.
+const Tag = Schema.Struct({
+  Key: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(128))),
+  Value: Schema.optional(Schema.String.pipe(Schema.maxLength(256)))
+})
+const Tags = Schema.Array(Tag).pipe(Schema.maxItems(50))
+// AWS's quota for a secret value: 65,536 characters of SecretString, 65,536 bytes of SecretBinary.
+const SecretString = Schema.String.pipe(Schema.maxLength(maxSecretValueBytes))
+const SecretBinary = Schema.Uint8ArrayFromBase64.pipe(
+  Schema.filter((bytes) => bytes.byteLength <= maxSecretValueBytes)
+)
 const Filter = Schema.Struct({
   Key: Schema.optional(Schema.String),
   Values: Schema.optional(Schema.Array(Schema.String).pipe(Schema.maxItems(10)))
@@ -27,9 +38,9 @@ const CreateSecret = Schema.Struct({
   Name: Schema.String,
   ClientRequestToken: Schema.optional(VersionId),
   Description: Schema.optional(Schema.String.pipe(Schema.maxLength(2048))),
-  SecretString: Schema.optional(Schema.String),
-  SecretBinary: Schema.optional(Schema.Uint8ArrayFromBase64),
-  Tags: Schema.optional(Schema.Array(Tag))
+  SecretString: Schema.optional(SecretString),
+  SecretBinary: Schema.optional(SecretBinary),
+  Tags: Schema.optional(Tags)
 })
 
 const GetSecretValue = Schema.Struct({
@@ -50,8 +61,8 @@ const BySecretId = Schema.Struct({ SecretId })
 const PutSecretValue = Schema.Struct({
   SecretId,
   ClientRequestToken: Schema.optional(VersionId),
-  SecretString: Schema.optional(Schema.String),
-  SecretBinary: Schema.optional(Schema.Uint8ArrayFromBase64),
+  SecretString: Schema.optional(SecretString),
+  SecretBinary: Schema.optional(SecretBinary),
   VersionStages: Schema.optional(Schema.Array(Stage).pipe(Schema.minItems(1), Schema.maxItems(20)))
 })
 

@@ -15,9 +15,13 @@ import * as Schema from "effect/Schema"
 import type * as Http from "node:http"
 import type { SecretsManagerError } from "../SecretsManagerError.js"
 import * as Agent from "./agent.js"
+import * as Body from "./body.js"
 import type { Calls } from "./calls.js"
 import * as Errors from "./errors.js"
 import type { Faults } from "./faults.js"
+import * as Guard from "./guard.js"
+import type { Limits } from "./limits.js"
+import { maxAdminRequestBytes } from "./limits.js"
 import * as Operations from "./operations.js"
 import * as Protocol from "./protocol.js"
 import type { State } from "./state.js"
@@ -31,6 +35,9 @@ export interface Deps {
   readonly hung: Set<Http.ServerResponse>
   /** The SSRF token the agent route requires; `undefined` accepts any non-empty token. */
   readonly agentToken: string | undefined
+  /** Host names answered besides the loopback ones. */
+  readonly allowedHosts: ReadonlyArray<string>
+  readonly limits: Limits
 }
 
 /**
@@ -77,8 +84,12 @@ const api = (deps: Deps) =>
     const request = yield* HttpServerRequest.HttpServerRequest
     const target = request.headers["x-amz-target"]
     const operation = Protocol.operationOf(target)
-    const text = yield* Effect.orElseSucceed(request.text, () => "")
-    const body = yield* Effect.either(Protocol.parseBody(text))
+    const text = yield* Effect.either(Body.readText(deps.limits.maxRequestBytes))
+    if (text._tag === "Left") {
+      yield* deps.calls.record(operation ?? "Unknown", [])
+      return Body.closing(Protocol.failure(text.left))
+    }
+    const body = yield* Effect.either(Protocol.parseBody(text.right))
     const ids = body._tag === "Right" ? Operations.secretIdsOf(body.right) : []
     yield* deps.calls.record(operation ?? "Unknown", ids)
     if (operation === undefined) {
@@ -98,7 +109,7 @@ const api = (deps: Deps) =>
 const Count = Schema.Int.pipe(Schema.nonNegative())
 
 const FaultsRequest = Schema.Struct({
-  secretId: Schema.optional(Schema.String),
+  secretId: Schema.optional(Schema.String.pipe(Schema.maxLength(2048))),
   latencyMillis: Schema.optional(Schema.NonNegative),
   throttle: Schema.optional(Schema.Struct({
     next: Schema.optional(Count),
@@ -109,7 +120,7 @@ const FaultsRequest = Schema.Struct({
   error: Schema.optional(Schema.Struct({
     code: Schema.Literal(...(Object.keys(Errors.injectable) as Array<keyof typeof Errors.injectable>)),
     next: Count,
-    message: Schema.optional(Schema.String)
+    message: Schema.optional(Schema.String.pipe(Schema.maxLength(2048)))
   }))
 })
 
@@ -117,10 +128,13 @@ const adminJson = (status: number, body: unknown) => HttpServerResponse.unsafeJs
 
 const setFaults = (deps: Deps) =>
   Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const text = yield* Effect.orElseSucceed(request.text, () => "")
+    const text = yield* Effect.either(Body.readText(maxAdminRequestBytes))
+    if (text._tag === "Left") return Body.closing(Protocol.failure(text.left))
     const parsed = yield* Effect.either(
-      Effect.flatMap(Protocol.parseBody(text), Schema.decodeUnknown(FaultsRequest, { onExcessProperty: "error" }))
+      Effect.flatMap(
+        Protocol.parseBody(text.right),
+        Schema.decodeUnknown(FaultsRequest, { onExcessProperty: "error" })
+      )
     )
     if (parsed._tag === "Left") {
       return adminJson(400, {
@@ -129,6 +143,11 @@ const setFaults = (deps: Deps) =>
       })
     }
     const { error, hang, latencyMillis, secretId, serverError, throttle } = parsed.right
+    if (!deps.faults.canTarget(secretId, deps.limits.maxFaultTargets)) {
+      return Protocol.failure(
+        Errors.limitExceeded(`At most ${deps.limits.maxFaultTargets} secrets can have fault rules; clear them first.`)
+      )
+    }
     if (latencyMillis !== undefined) yield* deps.faults.setLatency(Duration.millis(latencyMillis), secretId)
     if (throttle !== undefined) yield* deps.faults.throttle(throttle, secretId)
     if (serverError !== undefined) yield* deps.faults.serverError(serverError.next, secretId)
@@ -144,17 +163,16 @@ const getCalls = (deps: Deps) =>
       const value = params[name]
       return typeof value === "string" ? value : undefined
     }
-    const calls = yield* deps.calls.count(param("operation"), param("secretId"))
-    const { operations, secretIds } = yield* deps.calls.snapshot
-    return adminJson(200, { calls, operations, secretIds })
+    return adminJson(200, yield* deps.calls.snapshot(param("operation"), param("secretId")))
   })
 
-/**
- * The whole app.
- *
- * @internal
- */
-export const app = (deps: Deps) =>
+// Answers hold secret values: no cache keeps them, and no browser reads one as anything but what it is.
+const securityHeaders = {
+  "cache-control": "no-store",
+  "x-content-type-options": "nosniff"
+}
+
+const routes = (deps: Deps) =>
   HttpRouter.empty.pipe(
     HttpRouter.post("/", api(deps)),
     HttpRouter.all(
@@ -171,4 +189,14 @@ export const app = (deps: Deps) =>
     HttpRouter.get("/_local/calls", getCalls(deps)),
     HttpRouter.del("/_local/calls", Effect.as(deps.calls.reset, adminJson(200, {}))),
     Effect.catchTag("RouteNotFound", () => Effect.succeed(adminJson(404, { message: "Not found" })))
+  )
+
+/**
+ * The whole app, behind the check of `Host` and `Origin`.
+ *
+ * @internal
+ */
+export const app = (deps: Deps) =>
+  Guard.guard({ allowedHosts: deps.allowedHosts }, Protocol.failure, routes(deps)).pipe(
+    Effect.map(HttpServerResponse.setHeaders(securityHeaders))
   )

@@ -12,6 +12,7 @@ import * as Redacted from "effect/Redacted"
 import { randomUUID } from "node:crypto"
 import type { SecretsManagerError } from "../SecretsManagerError.js"
 import * as Errors from "./errors.js"
+import { maxSecretValueBytes } from "./limits.js"
 
 /** @internal */
 export const AWSCURRENT = "AWSCURRENT"
@@ -70,12 +71,53 @@ export interface Filter {
 export interface Options {
   readonly region: string
   readonly accountId: string
+  /** The budget for everything the secrets hold, as `costOf` estimates it. */
+  readonly maxStoredBytes: number
+  /** AWS's quota of versions per secret. */
+  readonly maxVersionsPerSecret: number
 }
 
 const DAY = 24 * 60 * 60 * 1000
 const suffixAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 const validName = /^[A-Za-z0-9/_+=.@-]{1,512}$/
 const filterKeys = new Set(["description", "name", "tag-key", "tag-value", "primary-region", "owning-service", "all"])
+
+/**
+ * The size of a value as AWS bounds it: characters of a `SecretString`, bytes of a `SecretBinary`.
+ *
+ * @internal
+ */
+export const valueLength = (payload: Payload): number =>
+  payload._tag === "SecretString" ? Redacted.value(payload.value).length : Redacted.value(payload.value).byteLength
+
+const tooLong = () =>
+  Errors.validation(
+    `1 validation error detected: Value at 'SecretString' or 'SecretBinary' failed to satisfy constraint: Member must have length less than or equal to ${maxSecretValueBytes}`
+  )
+
+// What a secret and a version take, estimated: their text and bytes, and a fixed part for the objects around them.
+const secretOverhead = 1024
+const versionOverhead = 256
+const textBytes = (text: string | undefined) => text === undefined ? 0 : Buffer.byteLength(text, "utf8")
+
+const versionCost = (version: { readonly id: string; readonly payload: Payload }): number =>
+  versionOverhead + textBytes(version.id) + (version.payload._tag === "SecretString"
+    ? textBytes(Redacted.value(version.payload.value))
+    : Redacted.value(version.payload.value).length)
+
+const metadataCost = (secret: {
+  readonly name: string
+  readonly description: string | undefined
+  readonly tags: ReadonlyArray<Tag>
+}): number =>
+  secretOverhead + textBytes(secret.name) + textBytes(secret.description) +
+  secret.tags.reduce((total, tag) => total + textBytes(tag.Key) + textBytes(tag.Value), 0)
+
+const costOf = (secret: Secret): number => {
+  let total = metadataCost(secret)
+  for (const version of secret.versions.values()) total += versionCost(version)
+  return total
+}
 
 const samePayload = (a: Payload, b: Payload): boolean => {
   if (a._tag === "SecretString" && b._tag === "SecretString") {
@@ -156,12 +198,21 @@ const matchesFilter = (secret: Secret, filter: Filter): boolean => {
  */
 export const make = (options: Options) => {
   const secrets = new Map<string, Secret>()
+  // What the secrets hold, as `costOf` estimates it: never more than `maxStoredBytes`.
+  let stored = 0
+
+  const forget = (secret: Secret) => {
+    secrets.delete(secret.name)
+    stored -= costOf(secret)
+  }
 
   const purgeExpired = (now: number) => {
-    for (const [name, secret] of secrets) {
-      if (secret.deletionDate !== undefined && secret.deletionDate <= now) secrets.delete(name)
+    for (const secret of secrets.values()) {
+      if (secret.deletionDate !== undefined && secret.deletionDate <= now) forget(secret)
     }
   }
+
+  const fits = (cost: number) => stored + cost <= options.maxStoredBytes
 
   const lookup = (secretId: string): Secret | undefined => {
     const byName = secrets.get(secretId)
@@ -215,6 +266,7 @@ export const make = (options: Options) => {
             "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!"
           )
         }
+        if (input.payload !== undefined && valueLength(input.payload) > maxSecretValueBytes) return tooLong()
         purgeExpired(now)
         const existing = secrets.get(input.name)
         if (existing !== undefined) {
@@ -253,7 +305,10 @@ export const make = (options: Options) => {
           }
           secret.versions.set(version.id, version)
         }
+        const cost = costOf(secret)
+        if (!fits(cost)) return Errors.quotaExceeded()
         secrets.set(secret.name, secret)
+        stored += cost
         return { secret, version }
       }))
 
@@ -306,7 +361,23 @@ export const make = (options: Options) => {
         if (samePayload(existing.payload, input.payload)) return { secret, version: existing }
         return Errors.resourceExists("You can't modify an existing version, you can only create a new version.")
       }
+      if (valueLength(input.payload) > maxSecretValueBytes) return tooLong()
       const version: Version = { id: versionId, payload: input.payload, createdDate: now, stages: new Set() }
+      // At the quota, the oldest deprecated version makes room, as AWS removes outdated versions.
+      let pruned: Version | undefined
+      if (secret.versions.size >= options.maxVersionsPerSecret) {
+        for (const candidate of secret.versions.values()) {
+          if (candidate.stages.size === 0) {
+            pruned = candidate
+            break
+          }
+        }
+        if (pruned === undefined) return Errors.quotaExceeded()
+      }
+      const cost = versionCost(version) - (pruned === undefined ? 0 : versionCost(pruned))
+      if (!fits(cost)) return Errors.quotaExceeded()
+      if (pruned !== undefined) secret.versions.delete(pruned.id)
+      stored += cost
       secret.versions.set(version.id, version)
       for (const stage of input.stages ?? [AWSCURRENT]) attachStage(secret, stage, version)
       secret.lastChangedDate = now
@@ -393,7 +464,7 @@ export const make = (options: Options) => {
         )
       }
       if (input.force) {
-        secrets.delete(secret.name)
+        forget(secret)
         return { secret, deletionDate: now }
       }
       if (secret.deletedDate !== undefined) {
