@@ -97,12 +97,20 @@ export const readFromAws = (
 ) =>
   Effect.gen(function*() {
     const secrets = yield* SecretsService
+    if (secretIds.length === 0) yield* say("Usage: pnpm demo --aws <secret-id>...")
     let reads = 0
     for (const secretId of secretIds) {
       reads++
       const result = yield* Effect.either(secrets.get(secretId))
       if (result._tag === "Left") {
-        yield* say(`${secretId}: ${result.left.message}`)
+        const error = result.left
+        // A setup error is the same for every secret, and nothing went to AWS: say what to fix, and stop.
+        if (error._tag === "SecretsMisconfigured") {
+          yield* say(`The AWS SDK is not set up, so no request was sent to AWS: ${error.reason}.`)
+          yield* say("Fix that setting and run again.")
+          break
+        }
+        yield* say(`${secretId}: ${error.message}`)
         continue
       }
       const secret = result.right
@@ -113,6 +121,10 @@ export const readFromAws = (
           `[${secret.versionStages.join(", ")}], value ${String(secret.value)}`
       )
     }
+    // Loads, not API calls: a load is one read by the cache, which the store may retry, or fail before sending.
     const stats = yield* secrets.stats
-    yield* say(`\n${stats.loads} GetSecretValue call(s) for ${reads} reads.`)
+    const loads = `${stats.loads} load${stats.loads === 1 ? "" : "s"}`
+    yield* say(
+      `\n${reads} read${reads === 1 ? "" : "s"}: ${stats.hits} from the cache, ${loads} (${stats.loadFailures} failed).`
+    )
   }).pipe(Effect.provide(AwsSecrets.layer()))

@@ -9,22 +9,23 @@
  * @since 0.1.0
  */
 import type { SecretRequest, SecretStoreError, SecretValue } from "@effect-secrets/core"
-import { SecretAccessDenied, SecretStore, SecretsUnavailable } from "@effect-secrets/core"
+import { SecretsMisconfigured, SecretStore, SecretsUnavailable } from "@effect-secrets/core"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
-import * as Duration from "effect/Duration"
+import * as ConfigError from "effect/ConfigError"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { readFile } from "node:fs/promises"
 import * as AwsSecretStore from "./AwsSecretStore.js"
 import * as Agent from "./internal/agent.js"
-import { defaults, retrying } from "./internal/retry.js"
+import { retrying } from "./internal/retry.js"
 
 /**
  * @since 0.1.0
@@ -42,14 +43,15 @@ export interface AgentSecretStoreOptions {
    * read from that file at each call, as the agent does (its install script writes `/var/run/awssmatoken`).
    */
   readonly token?: Redacted.Redacted<string> | undefined
-  /** Each attempt's time limit: a hung agent becomes `SecretsUnavailable` ("timeout"). Default: 5 seconds. */
+  /** Each attempt's time limit, above zero: a hung agent becomes `SecretsUnavailable` ("timeout"). Default: 5 seconds. */
   readonly timeout?: Duration.DurationInput | undefined
   /** As `AwsSecretStore`'s: 4 attempts, 100 ms doubling to 2 s, full jitter, a 10 s budget, transient errors only. */
   readonly retry?: AwsSecretStore.RetryOptions | undefined
 }
 
 /**
- * Provides `SecretStore` over the agent, with the `HttpClient` you provide.
+ * Provides `SecretStore` over the agent, with the `HttpClient` you provide. Options that break a rule are a defect
+ * (`AwsSecretStore.InvalidStoreOptions`).
  *
  * @since 0.1.0
  * @category layers
@@ -68,7 +70,8 @@ export const layerNode = (options: AgentSecretStoreOptions = {}): Layer.Layer<Se
   layer(options).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 /**
- * The same as `layer`, with its options read from `Config` (by default `config`).
+ * The same as `layer`, with its options read from `Config` (by default `config`). Options that break a rule fail with
+ * a `ConfigError` naming the option (and, from `config`, the variable).
  *
  * @since 0.1.0
  * @category layers
@@ -76,7 +79,42 @@ export const layerNode = (options: AgentSecretStoreOptions = {}): Layer.Layer<Se
 export const layerConfig = (
   options: Config.Config<AgentSecretStoreOptions> = config
 ): Layer.Layer<SecretStore, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(SecretStore, Effect.flatMap(options, make))
+  Layer.effect(
+    SecretStore,
+    Effect.flatMap(
+      Effect.flatMap(options, (read) =>
+        Either.match(validate(read), {
+          onLeft: (error) => Effect.fail(ConfigError.InvalidData([], error.message)),
+          onRight: () => Effect.succeed(read)
+        })),
+      make
+    )
+  )
+
+// The shared options as AwsSecretStore checks them, and the endpoint: an http(s) URL (not echoed: it may hold userinfo).
+const validate = (
+  options: AgentSecretStoreOptions
+): Either.Either<AwsSecretStore.ResolvedOptions, AwsSecretStore.InvalidStoreOptions> => {
+  if (options.endpoint !== undefined && !isHttpUrl(options.endpoint)) {
+    return Either.left(
+      new AwsSecretStore.InvalidStoreOptions({
+        store: "AgentSecretStore",
+        option: "endpoint",
+        reason: "must be an http:// or https:// URL, such as \"http://localhost:2773\""
+      })
+    )
+  }
+  return AwsSecretStore.validate(options, "AgentSecretStore")
+}
+
+const isHttpUrl = (endpoint: string): boolean => {
+  try {
+    const url = new URL(endpoint)
+    return url.protocol === "http:" || url.protocol === "https:"
+  } catch {
+    return false
+  }
+}
 
 /**
  * Reads `SECRETS_AGENT_ENDPOINT` and the retry and timeout settings `AwsSecretStore.config` reads
@@ -87,7 +125,15 @@ export const layerConfig = (
  * @category config
  */
 export const config: Config.Config<AgentSecretStoreOptions> = Config.map(
-  Config.all([AwsSecretStore.config, Config.option(Config.string("SECRETS_AGENT_ENDPOINT"))]),
+  Config.all([
+    AwsSecretStore.config,
+    Config.option(
+      Config.validate(Config.string("SECRETS_AGENT_ENDPOINT"), {
+        message: "must be an http:// or https:// URL, such as \"http://localhost:2773\"",
+        validation: isHttpUrl
+      })
+    )
+  ]),
   ([store, endpoint]) => ({ endpoint: Option.getOrUndefined(endpoint), timeout: store.timeout, retry: store.retry })
 )
 
@@ -111,7 +157,8 @@ export const tokenConfig: Config.Config<Option.Option<Redacted.Redacted<string>>
 )
 
 /**
- * Builds the store. The token and the default endpoint are read from `Config` here, once.
+ * Builds the store. The token and the default endpoint are read from `Config` here, once. Options that break a rule
+ * are a defect (`AwsSecretStore.InvalidStoreOptions`).
  *
  * @since 0.1.0
  * @category constructors
@@ -120,20 +167,22 @@ export const make = (
   options: AgentSecretStoreOptions = {}
 ): Effect.Effect<SecretStore.Service, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    const client = yield* HttpClient.HttpClient
+    const resolved = yield* Either.match(validate(options), { onLeft: Effect.die, onRight: Effect.succeed })
+    // The platform's own span for a request keeps the request, headers and token included, in its exit: this store
+    // traces its requests itself, with attributes and an exit that hold no token.
+    const client = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
     const token = options.token === undefined
       ? Option.getOrUndefined(yield* Effect.orElseSucceed(tokenConfig, () => Option.none()))
       : options.token
     const endpoint = options.endpoint ?? (yield* defaultEndpoint)
     const url = `${endpoint.replace(/\/+$/, "")}/secretsmanager/get`
-    const timeout = Duration.decode(options.timeout ?? defaults.timeout)
-    const withRetries = retrying(options.retry)
+    const withRetries = retrying(resolved)
 
     // The token's value, read again from its file at each call when it names one (the agent may have restarted).
     const resolveToken = (secretId: string): Effect.Effect<string, SecretStoreError> => {
       if (token === undefined) {
         return Effect.fail(
-          new SecretAccessDenied({
+          new SecretsMisconfigured({
             secretId,
             reason: "no SSRF token for the agent: set AWS_TOKEN (or AWS_SESSION_TOKEN) or the token option"
           })
@@ -144,40 +193,50 @@ export const make = (
       const path = value.slice("file://".length)
       return Effect.tryPromise({
         try: (signal) => readFile(path, { encoding: "utf8", signal }),
-        catch: () => new SecretAccessDenied({ secretId, reason: "the SSRF token file could not be read" })
+        // The agent rewrites the file when it restarts: this process could not authenticate for now.
+        catch: () =>
+          new SecretsUnavailable({ secretId, reason: "credentials", detail: "the SSRF token file could not be read" })
       }).pipe(Effect.map((text) => text.trim()))
     }
 
     // One attempt: the request is aborted when the fiber is interrupted (a timeout included).
-    const attempt = (request: SecretRequest, tokenValue: string) =>
-      client.execute(
-        HttpClientRequest.get(url).pipe(
-          HttpClientRequest.setUrlParams({
-            secretId: request.secretId,
-            ...(request.versionId === undefined ? {} : { versionId: request.versionId }),
-            ...(request.versionStage === undefined ? {} : { versionStage: request.versionStage })
-          }),
-          HttpClientRequest.setHeader(Agent.tokenHeader, tokenValue)
-        )
-      ).pipe(
+    const attempt = (request: SecretRequest, tokenValue: string) => {
+      const get = HttpClientRequest.get(url).pipe(
+        HttpClientRequest.setUrlParams({
+          secretId: request.secretId,
+          ...(request.versionId === undefined ? {} : { versionId: request.versionId }),
+          ...(request.versionStage === undefined ? {} : { versionStage: request.versionStage })
+        })
+      )
+      return client.execute(HttpClientRequest.setHeader(get, Agent.tokenHeader, tokenValue)).pipe(
         Effect.flatMap((response) =>
-          Effect.map(response.text, (text) =>
-            response.status === 200
-              ? Agent.toSecretValue200(request.secretId, text)
-              : Agent.toStoreErrorFromAgent(request.secretId, response.status, text))
+          Effect.zipRight(
+            Effect.annotateCurrentSpan("http.response.status_code", response.status),
+            Effect.map(response.text, (text) =>
+              response.status === 200
+                ? Agent.toSecretValue200(request, text)
+                : Agent.toStoreErrorFromAgent(request, response.status, text))
+          )
         ),
         Effect.catchTags({
-          RequestError: (error) => Effect.fail(Agent.toTransportError(request.secretId, error.cause)),
+          RequestError: (error) => Effect.fail(Agent.toTransportError(request, error.cause)),
           ResponseError: () => Effect.fail(new SecretsUnavailable({ secretId: request.secretId, reason: "network" }))
         }),
         Effect.flatMap((result) => result),
         Effect.timeoutFail({
-          duration: timeout,
+          duration: resolved.timeout,
           onTimeout: () => new SecretsUnavailable({ secretId: request.secretId, reason: "timeout" })
         }),
-        // Tracing records request headers on the span: the token is redacted there like `authorization`.
+        // The span ends with this attempt's result (a Redacted value or a store error): no request, no header.
+        Effect.withSpan(`http.client ${get.method}`, {
+          kind: "client",
+          captureStackTrace: false,
+          attributes: spanAttributes(get)
+        }),
+        // A tracing HttpClient of the caller's own still records headers: the token is redacted there.
         Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, Agent.tokenHeader])
       )
+    }
 
     const fetch = (request: SecretRequest): Effect.Effect<SecretValue, SecretStoreError> =>
       Effect.flatMap(
@@ -188,6 +247,23 @@ export const make = (
     // The agent has no batch route: `prefetch` reads one secret at a time.
     return { fetch }
   })
+
+// The platform's client span attributes, without the headers or any userinfo of the endpoint.
+const spanAttributes = (request: HttpClientRequest.HttpClientRequest): Record<string, unknown> => {
+  const url = new URL(request.url)
+  for (const [name, value] of request.urlParams) url.searchParams.append(name, value)
+  url.username = ""
+  url.password = ""
+  return {
+    "http.request.method": request.method,
+    "server.address": url.origin,
+    ...(url.port === "" ? {} : { "server.port": Number(url.port) }),
+    "url.full": url.toString(),
+    "url.path": url.pathname,
+    "url.scheme": url.protocol.slice(0, -1),
+    ...(url.search === "" ? {} : { "url.query": url.search.slice(1) })
+  }
+}
 
 const defaultEndpoint = Config.option(Config.integer("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT")).pipe(
   Effect.orElseSucceed(() => Option.none<number>()),

@@ -11,17 +11,19 @@ import {
 } from "@aws-sdk/client-secrets-manager"
 import type { SecretsManagerClientConfig } from "@aws-sdk/client-secrets-manager"
 import type { SecretRequest, SecretStoreError, SecretValue } from "@effect-secrets/core"
-import { SecretNotFound, SecretStore, SecretsUnavailable } from "@effect-secrets/core"
+import { SecretStore, SecretsUnavailable } from "@effect-secrets/core"
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { defaults, retrying } from "./internal/retry.js"
-import { toSecretValue, toStoreError } from "./internal/sdk.js"
+import * as Retry from "./internal/retry.js"
+import { assignBatch, toClientError, toSecretValue, toStoreError } from "./internal/sdk.js"
 
 /**
  * How store calls are retried: exponential backoff with full jitter (drawn from Effect's `Random`), on transient
@@ -31,13 +33,13 @@ import { toSecretValue, toStoreError } from "./internal/sdk.js"
  * @category models
  */
 export interface RetryOptions {
-  /** Attempts per store call, the first included. 1 turns retries off. Default: 4. */
+  /** Attempts per store call, the first included: a whole number, 1 turns retries off. Default: 4. */
   readonly maxAttempts?: number | undefined
-  /** The first delay, doubled per retry. Default: 100 milliseconds. */
+  /** The first delay, doubled per retry; above zero. Default: 100 milliseconds. */
   readonly base?: Duration.DurationInput | undefined
-  /** The longest single delay. Default: 2 seconds. */
+  /** The longest single delay, no shorter than `base`. Default: 2 seconds. */
   readonly max?: Duration.DurationInput | undefined
-  /** No retry starts after this long since the first failure. Default: 10 seconds. */
+  /** No retry starts after this long since the first failure; zero or more. Default: 10 seconds. */
   readonly budget?: Duration.DurationInput | undefined
 }
 
@@ -57,15 +59,67 @@ export interface AwsSecretStoreOptions {
    * `maxAttempts` is always 1.
    */
   readonly clientConfig?: SecretsManagerClientConfig | undefined
-  /** Each attempt's time limit: a hung connection becomes `SecretsUnavailable` ("timeout"). Default: 5 seconds. */
+  /**
+   * Each attempt's time limit, above zero: a hung connection becomes `SecretsUnavailable` ("timeout"). Default: 5
+   * seconds.
+   */
   readonly timeout?: Duration.DurationInput | undefined
   readonly retry?: RetryOptions | undefined
-  /** Whether `prefetch` reads with `BatchGetSecretValue` (20 secrets a call). Default: true. */
+  /**
+   * Whether `prefetch` reads with `BatchGetSecretValue` (20 secrets a call). One batch never takes longer than one
+   * read could (every attempt timing out, within the retry budget). Default: true.
+   */
   readonly batch?: boolean | undefined
 }
 
 /**
- * Provides `SecretStore` over AWS Secrets Manager. The client is created with the layer and destroyed with it.
+ * Store options that break a rule (a timeout of 0, a `retry.base` of NaN, text that is not a duration, ...). A defect
+ * from `layer` and `make` (options are code, not input); a `ConfigError` naming the variable from `layerConfig`.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class InvalidStoreOptions extends Schema.TaggedError<InvalidStoreOptions>()("InvalidStoreOptions", {
+  store: Schema.String,
+  option: Schema.String,
+  reason: Schema.String
+}) {
+  /** @since 0.2.0 */
+  override get message(): string {
+    return `Invalid ${this.store} option ${this.option}: ${this.reason}`
+  }
+}
+
+/**
+ * Checks the options and fills in the defaults, as `make` does before building anything. The one check behind `make`,
+ * `layer`, `config` and `layerConfig`, and `AgentSecretStore`'s (which shares `timeout` and `retry`).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const validate = (
+  options: Pick<AwsSecretStoreOptions, "timeout" | "retry">,
+  store = "AwsSecretStore"
+): Either.Either<ResolvedOptions, InvalidStoreOptions> =>
+  Either.mapLeft(Retry.resolve(options), (violation) => new InvalidStoreOptions({ store, ...violation }))
+
+/**
+ * The shared options once checked.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ResolvedOptions {
+  readonly timeout: Duration.Duration
+  readonly maxAttempts: number
+  readonly base: Duration.Duration
+  readonly max: Duration.Duration
+  readonly budget: Duration.Duration
+}
+
+/**
+ * Provides `SecretStore` over AWS Secrets Manager. The client is created with the layer and destroyed with it. Options
+ * that break a rule are a defect (`InvalidStoreOptions`).
  *
  * @since 0.1.0
  * @category layers
@@ -74,119 +128,183 @@ export const layer = (options: AwsSecretStoreOptions = {}): Layer.Layer<SecretSt
   Layer.scoped(SecretStore, make(options))
 
 /**
- * The same, with its options read from `Config` (by default `config`: the `SECRETS_STORE_*` variables).
+ * The same, with its options read from `Config` (by default `config`: the `SECRETS_STORE_*` variables). Options that
+ * break a rule fail with a `ConfigError` naming the option (and, from `config`, the variable).
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
   options: Config.Config<AwsSecretStoreOptions> = config
-): Layer.Layer<SecretStore, ConfigError.ConfigError> => Layer.scoped(SecretStore, Effect.flatMap(options, make))
+): Layer.Layer<SecretStore, ConfigError.ConfigError> =>
+  Layer.scoped(SecretStore, Effect.flatMap(Effect.flatMap(options, (read) => checked(read, "AwsSecretStore")), make))
+
+// Options read from a `Config`, checked: a `ConfigError` instead of a defect.
+const checked = <A extends Pick<AwsSecretStoreOptions, "timeout" | "retry">>(
+  options: A,
+  store: string
+): Effect.Effect<A, ConfigError.ConfigError> =>
+  Either.match(validate(options, store), {
+    onLeft: (error) => Effect.fail(ConfigError.InvalidData([], error.message)),
+    onRight: () => Effect.succeed(options)
+  })
 
 /**
- * Builds the store in the current scope.
+ * Builds the store in the current scope. Options that break a rule are a defect (`InvalidStoreOptions`).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (options: AwsSecretStoreOptions = {}): Effect.Effect<SecretStore.Service, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const client = options.client ?? (yield* Effect.acquireRelease(
-      Effect.sync(() => new SecretsManagerClient({ ...options.clientConfig, maxAttempts: 1 })),
-      (client) => Effect.sync(() => client.destroy())
-    ))
-    const timeout = Duration.decode(options.timeout ?? defaults.timeout)
-    const withRetries = retrying(options.retry)
+    const resolved = yield* Either.match(validate(options), { onLeft: Effect.die, onRight: Effect.succeed })
+    // The SDK refuses some settings when the client is built (an empty region): every read then fails with that.
+    const built = options.client !== undefined
+      ? Either.right(options.client)
+      : yield* Effect.acquireRelease(
+        Effect.sync(() => Either.try(() => new SecretsManagerClient({ ...options.clientConfig, maxAttempts: 1 }))),
+        (client) => Effect.sync(() => Either.map(client, (client) => client.destroy()))
+      )
+    if (Either.isLeft(built)) {
+      const fail = (request: SecretRequest) => Effect.fail(toClientError(request, built.left))
+      return { fetch: fail }
+    }
+    const client = built.right
+    const withRetries = Retry.retrying(resolved)
 
-    // One attempt: the SDK call, aborted through its AbortSignal when the fiber is interrupted (a timeout included).
-    const attempt = <A>(secretId: string, send: (signal: AbortSignal) => Promise<A>) =>
-      Effect.tryPromise({ try: send, catch: (error) => toStoreError(secretId, error) }).pipe(
+    // One attempt: the SDK call, aborted through its AbortSignal when the fiber is interrupted (a timeout included),
+    // and its answer checked inside the attempt, so an unreadable answer is retried like any transient failure.
+    const attempt = <A, B>(
+      request: SecretRequest,
+      send: (signal: AbortSignal) => Promise<A>,
+      read: (out: A) => Either.Either<B, SecretStoreError>
+    ) =>
+      Effect.tryPromise({ try: send, catch: (error) => toStoreError(request, error) }).pipe(
+        Effect.flatMap(read),
         Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () => new SecretsUnavailable({ secretId, reason: "timeout" })
+          duration: resolved.timeout,
+          onTimeout: () => new SecretsUnavailable({ secretId: request.secretId, reason: "timeout" })
         })
       )
 
     const fetch = (request: SecretRequest): Effect.Effect<SecretValue, SecretStoreError> =>
       withRetries(
-        attempt(request.secretId, (abortSignal) =>
-          client.send(
-            new GetSecretValueCommand({
-              SecretId: request.secretId,
-              VersionId: request.versionId,
-              VersionStage: request.versionStage
-            }),
-            { abortSignal }
-          ))
-      ).pipe(Effect.flatMap((out) => toSecretValue(request.secretId, out)))
-
-    // One BatchGetSecretValue (following NextToken), answered per requested id: a value, its own error, or not found.
-    const fetchBatch = (secretIds: ReadonlyArray<string>) =>
-      Effect.gen(function*() {
-        const answers = new Map<string, Exit.Exit<SecretValue, SecretStoreError>>()
-        const label = secretIds.join(",")
-        let nextToken: string | undefined
-        do {
-          const token = nextToken
-          const out = yield* withRetries(attempt(label, (abortSignal) =>
+        attempt(
+          request,
+          (abortSignal) =>
             client.send(
-              new BatchGetSecretValueCommand({ SecretIdList: [...secretIds], NextToken: token }),
+              new GetSecretValueCommand({
+                SecretId: request.secretId,
+                VersionId: request.versionId,
+                VersionStage: request.versionStage
+              }),
               { abortSignal }
-            )))
-          for (const entry of out.SecretValues ?? []) {
-            const secretId = secretIds.find((id) => matches(id, entry.Name, entry.ARN))
-            if (secretId !== undefined) {
-              answers.set(
-                secretId,
-                Either.match(toSecretValue(secretId, entry), {
-                  onLeft: Exit.fail,
-                  onRight: Exit.succeed
-                })
-              )
+            ),
+          (out) => toSecretValue(request, out)
+        )
+      )
+
+    // No batch outlasts a single read's worst case: whatever waits on it would not wait longer for a read of its own.
+    const deadline = Retry.worstCase(resolved)
+
+    // One BatchGetSecretValue (following NextToken, boundedly), each answer given only to the id it is unambiguously
+    // for; the ids left without one are read alone, so the map is exact and holds the requested ids only.
+    const fetchBatch = (secretIds: ReadonlyArray<string>) => {
+      const answers = new Map<string, Exit.Exit<SecretValue, SecretStoreError>>()
+      return Effect.gen(function*() {
+        const ids = Array.from(new Set(secretIds))
+        if (ids.length === 0) return
+        const batch = { secretId: ids.join(",") }
+        const entries: Array<unknown> = []
+        const errors: Array<unknown> = []
+        let nextToken: string | undefined
+        // Up to 20 ids per call: more than one page per id, and one more, is a server that never stops paging.
+        for (let page = 0; page <= ids.length; page++) {
+          const token = nextToken
+          const out = yield* withRetries(attempt(
+            batch,
+            (abortSignal) =>
+              client.send(new BatchGetSecretValueCommand({ SecretIdList: ids, NextToken: token }), { abortSignal }),
+            Either.right
+          ))
+          if (Array.isArray(out.SecretValues)) entries.push(...out.SecretValues)
+          if (Array.isArray(out.Errors)) errors.push(...out.Errors)
+          nextToken = typeof out.NextToken === "string" && out.NextToken !== "" ? out.NextToken : undefined
+          if (nextToken === undefined) break
+        }
+        const { answered, unanswered } = assignBatch(ids, entries, errors)
+        for (const [secretId, answer] of answered) {
+          answers.set(secretId, Either.isRight(answer) ? Exit.succeed(answer.right) : Exit.fail(answer.left))
+        }
+        yield* Effect.forEach(
+          unanswered,
+          (secretId) => Effect.map(Effect.exit(fetch({ secretId })), (exit) => answers.set(secretId, exit)),
+          { concurrency: "unbounded", discard: true }
+        )
+      }).pipe(
+        Effect.timeoutOption(deadline),
+        // At the deadline, the answers in hand stay; the ids still unanswered time out as their own reads would have.
+        Effect.map(() => {
+          for (const secretId of secretIds) {
+            if (!answers.has(secretId)) {
+              answers.set(secretId, Exit.fail(new SecretsUnavailable({ secretId, reason: "timeout" })))
             }
           }
-          for (const error of out.Errors ?? []) {
-            const secretId = error.SecretId ?? ""
-            answers.set(secretId, Exit.fail(toStoreError(secretId, error.ErrorCode ?? "UnknownError")))
-          }
-          nextToken = out.NextToken
-        } while (nextToken !== undefined)
-        for (const secretId of secretIds) {
-          if (!answers.has(secretId)) answers.set(secretId, Exit.fail(new SecretNotFound({ secretId })))
-        }
-        return answers as ReadonlyMap<string, Exit.Exit<SecretValue, SecretStoreError>>
-      })
+          return answers as ReadonlyMap<string, Exit.Exit<SecretValue, SecretStoreError>>
+        })
+      )
+    }
 
     return options.batch === false ? { fetch } : { fetch, fetchBatch, batchSize: 20 }
   })
 
-// A requested id names a secret by name, by full ARN, or by partial ARN (without the 6-character suffix).
-const matches = (secretId: string, name: string | undefined, arn: string | undefined): boolean =>
-  secretId === name || secretId === arn || (arn !== undefined && arn.startsWith(`${secretId}-`))
+const variable = (option: keyof typeof Retry.variables) => Retry.variables[option]
 
 /**
  * Reads `SECRETS_STORE_TIMEOUT`, `SECRETS_STORE_MAX_ATTEMPTS`, `SECRETS_STORE_RETRY_BASE`, `SECRETS_STORE_RETRY_MAX`,
- * `SECRETS_STORE_RETRY_BUDGET` and `SECRETS_STORE_BATCH`; unset ones keep their defaults. Region, credentials and
- * endpoint come from the SDK's own chain.
+ * `SECRETS_STORE_RETRY_BUDGET` and `SECRETS_STORE_BATCH`; unset ones keep their defaults, and a value that breaks a
+ * rule fails with `ConfigError.InvalidData` naming its variable. Region, credentials and endpoint come from the SDK's
+ * own chain.
  *
  * @since 0.1.0
  * @category config
  */
 export const config: Config.Config<AwsSecretStoreOptions> = Config.all({
-  timeout: unset(Config.duration("SECRETS_STORE_TIMEOUT")),
+  timeout: unset(duration(variable("timeout"))),
   batch: unset(Config.boolean("SECRETS_STORE_BATCH")),
   retry: Config.all({
-    maxAttempts: unset(
-      Config.validate(Config.integer("SECRETS_STORE_MAX_ATTEMPTS"), {
-        message: "must be at least 1",
-        validation: (attempts) => attempts >= 1
-      })
-    ),
-    base: unset(Config.duration("SECRETS_STORE_RETRY_BASE")),
-    max: unset(Config.duration("SECRETS_STORE_RETRY_MAX")),
-    budget: unset(Config.duration("SECRETS_STORE_RETRY_BUDGET"))
+    maxAttempts: unset(Config.integer(variable("retry.maxAttempts"))),
+    base: unset(duration(variable("retry.base"))),
+    max: unset(duration(variable("retry.max"))),
+    budget: unset(duration(variable("retry.budget")))
   })
-})
+}).pipe(
+  Config.mapOrFail((options) =>
+    Either.match(Retry.resolve(options), {
+      onLeft: (violation) =>
+        Either.left(
+          ConfigError.InvalidData(
+            [Retry.variables[violation.option]],
+            `${new InvalidStoreOptions({ store: "AwsSecretStore", ...violation }).message} (from ${
+              Retry.variables[violation.option]
+            })`
+          )
+        ),
+      onRight: () => Either.right(options)
+    })
+  )
+)
+
+// A duration as written: `Config.duration` would read "-1 seconds" as zero, and a negative value is a mistake to name.
+function duration(name: string): Config.Config<Duration.DurationInput> {
+  return Config.string(name).pipe(
+    Config.validate({
+      message: "Expected a duration of zero or more, such as \"5 seconds\"",
+      validation: (text) => !text.trim().startsWith("-") && Option.isSome(Duration.decodeUnknown(text))
+    }),
+    Config.map((text) => text as Duration.DurationInput)
+  )
+}
 
 // An unset variable keeps the option's default; a set but invalid one still fails.
 function unset<A>(config: Config.Config<A>): Config.Config<A | undefined> {

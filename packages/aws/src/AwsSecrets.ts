@@ -6,8 +6,9 @@
  */
 import { SecretsOptions, SecretsService } from "@effect-secrets/core"
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as AwsSecretStore from "./AwsSecretStore.js"
 
@@ -41,11 +42,18 @@ export const config: Config.Config<AwsSecretsOptions> = Config.map(
 
 /**
  * The same, configured from `Config` (by default `config`); region, credentials and endpoint come from the SDK's own
- * chain.
+ * chain. Store options that break a rule fail with a `ConfigError` naming the option.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
   options: Config.Config<AwsSecretsOptions> = config
-): Layer.Layer<SecretsService, ConfigError.ConfigError> => Layer.unwrapEffect(Effect.map(options, layer))
+): Layer.Layer<SecretsService, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(
+    Effect.flatMap(options, (read) =>
+      Either.match(AwsSecretStore.validate(read), {
+        onLeft: (error) => Effect.fail(ConfigError.InvalidData([], error.message)),
+        onRight: () => Effect.succeed(layer(read))
+      }))
+  )

@@ -12,7 +12,7 @@ import { LocalSecretsManager } from "@effect-secrets/local"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Either, Fiber, Layer, Redacted, Schema, TestClock } from "effect"
 import * as util from "node:util"
-import { describeErrorContract, describeFaultContract } from "./storeContract.js"
+import { describeAnswerContract, describeErrorContract, describeFaultContract } from "./storeContract.js"
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" }
 const marker = "MRKaws4Q9"
@@ -175,6 +175,11 @@ describe("AwsSecretStore through the real SDK", () => {
 
   describeFaultContract({ operation: "GetSecretValue", stack: (options) => stack(options) })
   describeErrorContract({ operation: "GetSecretValue", stack: (options) => stack(options) })
+  describeAnswerContract({
+    operation: "GetSecretValue",
+    at: (url, options) =>
+      AwsSecretStore.layer({ ...options, clientConfig: { endpoint: url, region: "us-east-1", credentials } })
+  })
 
   it.effect("interrupting a read aborts its HTTP request through the AbortSignal", () =>
     Effect.gen(function*() {

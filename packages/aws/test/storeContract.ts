@@ -2,13 +2,14 @@
 // under faults, run against AwsSecretStore (GetSecretValue through the SDK) and AgentSecretStore (the agent route), on
 // the local endpoint.
 import type { SecretsOptions } from "@effect-secrets/core"
-import { SecretsService } from "@effect-secrets/core"
+import { isTransient, SecretsService, SecretStore } from "@effect-secrets/core"
 import { LocalSecretsManager, TestIo } from "@effect-secrets/local"
 import { assert, describe, it } from "@effect/vitest"
-import type { Layer } from "effect"
 import type { Duration } from "effect"
-import { Effect, Fiber, Redacted, TestClock } from "effect"
+import { Context, Effect, Fiber, Layer, Redacted, TestClock } from "effect"
+import * as util from "node:util"
 import type { RetryOptions } from "../src/AwsSecretStore.js"
+import { stubServer } from "./stubServer.js"
 
 /**
  * The options both stores take, over the cache's.
@@ -139,4 +140,81 @@ export const describeErrorContract = ({ stack }: StoreUnderTest) =>
         const server = yield* errorOf("prod/db")
         assert.isTrue(server._tag === "SecretsUnavailable" && server.reason === "server", String(server))
       }).pipe(Effect.provide(stack())))
+  })
+
+/**
+ * A store under test against a stub server instead of the local endpoint: its layer for a given endpoint URL, and the
+ * operation its reads arrive as.
+ */
+export interface StoreAtUrl {
+  readonly operation: string
+  readonly at: (url: string, options: ContractOptions) => Layer.Layer<SecretStore>
+}
+
+// The answer Secrets Manager gives for prod/api-key, as JSON (CreatedDate in epoch seconds).
+export const goodAnswer = {
+  ARN: "arn:aws:secretsmanager:us-east-1:000000000000:secret:prod/api-key-AbCdEf",
+  Name: "prod/api-key",
+  VersionId: "11111111-1111-1111-1111-111111111111",
+  SecretString: "key-v1",
+  VersionStages: ["AWSCURRENT"],
+  CreatedDate: 1700000000
+}
+
+// 200 answers that are not a value for prod/api-key: garbage on the wire, or an answer about something else.
+export const garbledAnswers: ReadonlyArray<readonly [string, string]> = [
+  ["an empty body", ""],
+  ["[]", "[]"],
+  ["{}", "{}"],
+  ["null", "null"],
+  ["a body that is not JSON", "<html>not JSON</html>"],
+  ["metadata without SecretString or SecretBinary", JSON.stringify({ ...goodAnswer, SecretString: undefined })],
+  ["a SecretString that is a number", JSON.stringify({ ...goodAnswer, SecretString: 5 })],
+  ["a SecretBinary that is not base64", JSON.stringify({ ...goodAnswer, SecretString: undefined, SecretBinary: "!!" })],
+  [
+    "the value of another secret",
+    JSON.stringify({
+      ...goodAnswer,
+      Name: "prod/other",
+      ARN: "arn:aws:secretsmanager:us-east-1:000000000000:secret:prod/other-AbCdEf"
+    })
+  ],
+  ["a version that is not AWSCURRENT", JSON.stringify({ ...goodAnswer, VersionStages: ["AWSPREVIOUS"] })]
+]
+
+export const describeAnswerContract = ({ at, operation }: StoreAtUrl) =>
+  describe("a 200 that is not the secret's value is transient (the store contract)", () => {
+    for (const [label, body] of garbledAnswers) {
+      it.effect(`${label}: SecretsUnavailable, retried, and the cached value is served stale, not evicted`, () =>
+        Effect.gen(function*() {
+          const stub = yield* stubServer(({ index }) =>
+            index === 0 ? { status: 200, body: JSON.stringify(goodAnswer) } : { status: 200, body }
+          )
+          const options: ContractOptions = {
+            timeToLive: "60 seconds",
+            jitter: 0,
+            refreshAhead: 1,
+            maxStale: "10 minutes",
+            timeout: "1 hour",
+            retry: { maxAttempts: 3, base: "100 millis", max: "1 second" }
+          }
+          const context = yield* Layer.build(
+            SecretsService.layer(options).pipe(Layer.provideMerge(at(stub.url, options)))
+          )
+          const secrets = Context.get(context, SecretsService)
+          const store = Context.get(context, SecretStore)
+          assert.strictEqual(Redacted.value(yield* secrets.getString("prod/api-key")), "key-v1")
+          yield* TestClock.adjust("60 seconds")
+          const stale = yield* TestIo.finish(yield* Effect.fork(secrets.getString("prod/api-key")))
+          assert.strictEqual(Redacted.value(stale), "key-v1", "served stale")
+          assert.strictEqual((yield* secrets.stats).staleReads, 1)
+          assert.strictEqual(stub.calls(operation), 4, "one good answer, then three attempts on the garbage")
+          const error = yield* TestIo.finish(yield* Effect.fork(Effect.flip(store.fetch({ secretId: "prod/api-key" }))))
+          assert.isTrue(error._tag === "SecretsUnavailable" && error.reason === "unavailable", String(error))
+          assert.isTrue(isTransient(error))
+          for (const rendering of [String(error), JSON.stringify(error), util.inspect(error, { depth: 10 })]) {
+            assert.notInclude(rendering, "not JSON")
+          }
+        }).pipe(Effect.scoped))
+    }
   })

@@ -11,12 +11,12 @@
  * @internal
  */
 import type { SecretValueEntry } from "@aws-sdk/client-secrets-manager"
-import type { SecretStoreError, SecretValue } from "@effect-secrets/core"
-import { SecretAccessDenied, SecretRequestRejected, SecretsUnavailable } from "@effect-secrets/core"
+import type { SecretRequest, SecretStoreError, SecretValue } from "@effect-secrets/core"
+import { SecretRequestRejected, SecretsUnavailable } from "@effect-secrets/core"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Predicate from "effect/Predicate"
-import { toSecretValue, toStoreError } from "./sdk.js"
+import { toSecretValue, toStoreError, unreadable } from "./sdk.js"
 
 /**
  * The header the agent and the Lambda extension read the SSRF token from.
@@ -25,8 +25,9 @@ import { toSecretValue, toStoreError } from "./sdk.js"
  */
 export const tokenHeader = "x-aws-parameters-secrets-token"
 
-// A body that is not the GetSecretValue shape: something else answers on the endpoint, or the answer was cut.
-const malformed = (secretId: string) => new SecretsUnavailable({ secretId, reason: "unavailable" })
+// A body that is not the GetSecretValue shape: something else answers on the endpoint, or the answer was cut. The
+// same error as the SDK store's for the same garbage.
+const malformed = (secretId: string) => unreadable(secretId)
 
 const string = (value: unknown): string | undefined => typeof value === "string" ? value : undefined
 
@@ -49,7 +50,11 @@ const parse = (text: string): unknown => {
  *
  * @internal
  */
-export const toSecretValue200 = (secretId: string, text: string): Either.Either<SecretValue, SecretStoreError> => {
+export const toSecretValue200 = (
+  request: SecretRequest,
+  text: string
+): Either.Either<SecretValue, SecretStoreError> => {
+  const { secretId } = request
   const body = parse(text)
   if (!Predicate.isRecord(body)) return Either.left(malformed(secretId))
   const { SecretBinary, SecretString } = body
@@ -67,16 +72,17 @@ export const toSecretValue200 = (secretId: string, text: string): Either.Either<
   const stages = Array.isArray(body.VersionStages)
     ? body.VersionStages.filter((stage): stage is string => typeof stage === "string")
     : undefined
-  const entry: SecretValueEntry = {
-    ARN: string(body.ARN),
-    Name: string(body.Name),
-    VersionId: string(body.VersionId),
+  // Fields of the wrong type stay as they came, so the check below refuses them instead of dropping them.
+  const entry = {
+    ARN: body.ARN ?? undefined,
+    Name: body.Name ?? undefined,
+    VersionId: body.VersionId ?? undefined,
     SecretString: string(SecretString),
     SecretBinary: binary,
     VersionStages: stages,
     CreatedDate: date(body.CreatedDate)
-  }
-  return toSecretValue(secretId, entry)
+  } as SecretValueEntry
+  return toSecretValue(request, entry)
 }
 
 // An AWS error name, as `__type` carries it (possibly namespaced, `aws.protocol#Name`, or with a `:` suffix).
@@ -92,14 +98,19 @@ const errorNameOf = (text: string): string | undefined => {
  *
  * @internal
  */
-export const toStoreErrorFromAgent = (secretId: string, status: number, text: string): SecretStoreError => {
+export const toStoreErrorFromAgent = (request: SecretRequest, status: number, text: string): SecretStoreError => {
+  const { secretId } = request
   const name = errorNameOf(text)
   if (name === undefined || name === "InternalFailure") {
     switch (status) {
+      // This process could not authenticate to the agent (a token file rewritten by a restarted agent, a stale
+      // variable): the secret is not refused to anyone, so nothing is evicted.
       case 403:
-        return new SecretAccessDenied({
+        return new SecretsUnavailable({
           secretId,
-          reason: "the agent refused the SSRF token (X-Aws-Parameters-Secrets-Token): set AWS_TOKEN or the token option"
+          reason: "credentials",
+          detail:
+            "the agent refused the SSRF token (X-Aws-Parameters-Secrets-Token): check AWS_TOKEN or the token option"
         })
       case 404:
         return new SecretRequestRejected({
@@ -115,7 +126,7 @@ export const toStoreErrorFromAgent = (secretId: string, status: number, text: st
   // The agent's own names for a failed call to Secrets Manager.
   if (name === "TimeoutError") return new SecretsUnavailable({ secretId, reason: "timeout" })
   if (name === "ConnectionError") return new SecretsUnavailable({ secretId, reason: "network" })
-  return toStoreError(secretId, { name: name ?? `HTTP ${status}`, $metadata: { httpStatusCode: status } })
+  return toStoreError(request, { name: name ?? `HTTP ${status}`, $metadata: { httpStatusCode: status } })
 }
 
 /**
@@ -123,8 +134,9 @@ export const toStoreErrorFromAgent = (secretId: string, status: number, text: st
  *
  * @internal
  */
-export const toTransportError = (secretId: string, cause: unknown): SecretStoreError => {
-  const error = toStoreError(secretId, cause)
+export const toTransportError = (request: SecretRequest, cause: unknown): SecretStoreError => {
+  const { secretId } = request
+  const error = toStoreError(request, cause)
   // Whatever the transport cannot name is still the connection failing.
   return error._tag === "SecretsUnavailable" && error.reason === "unavailable"
     ? new SecretsUnavailable({ secretId, reason: "network" })

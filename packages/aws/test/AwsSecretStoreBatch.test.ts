@@ -1,0 +1,257 @@
+// AwsSecretStore.fetchBatch (what `prefetch` runs on): each answer reaches only the id it is unambiguously for, and
+// one batch never runs longer than one read could. Through the real SDK over real HTTP, against the local endpoint or,
+// for answers it cannot give (endless pages, stray entries, another resolution order), a stub on loopback.
+import { AwsSecretStore } from "@effect-secrets/aws"
+import type { SecretStoreError, SecretValue } from "@effect-secrets/core"
+import { SecretsService, SecretStore } from "@effect-secrets/core"
+import { LocalSecretsManager, TestIo } from "@effect-secrets/local"
+import { assert, describe, it } from "@effect/vitest"
+import type { Exit } from "effect"
+import { Clock, Context, Effect, Either, FastCheck as fc, Layer, Redacted, Runtime } from "effect"
+import type { Stub } from "./stubServer.js"
+import { json, stubServer } from "./stubServer.js"
+
+const prefix = "arn:aws:secretsmanager:us-east-1:000000000000:secret:"
+
+const storeOver = (clientConfig: Stub["clientConfig"], options: AwsSecretStore.AwsSecretStoreOptions = {}) =>
+  AwsSecretStore.layer({ retry: { maxAttempts: 1 }, timeout: "1 hour", ...options, clientConfig }).pipe(
+    Layer.build,
+    Effect.map(Context.get(SecretStore))
+  )
+
+const fetchBatch = (store: SecretStore.Service, ids: ReadonlyArray<string>) => {
+  assert.isDefined(store.fetchBatch)
+  return store.fetchBatch!(ids)
+}
+
+// Each answer as a test reads it: the value's text, or the error's tag.
+const outcomes = (answers: ReadonlyMap<string, Exit.Exit<SecretValue, SecretStoreError>>) =>
+  Object.fromEntries(
+    [...answers].map(([id, exit]) => {
+      if (exit._tag === "Success") {
+        const value: string | Uint8Array = Redacted.value<string | Uint8Array>(exit.value.value)
+        return [id, typeof value === "string" ? value : "binary"]
+      }
+      const failure = exit.cause._tag === "Fail" ? exit.cause.error._tag : exit.cause._tag
+      return [id, failure]
+    })
+  )
+
+const entry = (name: string, arn: string, value: string) => ({
+  ARN: arn,
+  Name: name,
+  VersionId: `v-${name}`,
+  SecretString: value,
+  VersionStages: ["AWSCURRENT"],
+  CreatedDate: 1700000000
+})
+
+describe("AwsSecretStore.fetchBatch gives an answer only to the id it is unambiguously for", () => {
+  it.effect("a partial ARN gets its own secret, not the secret whose name extends it (db vs db-prod)", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalSecretsManager
+      const db = yield* local.createSecret("db", "value-db")
+      yield* local.createSecret("db-prod", "value-db-prod")
+      const store = yield* storeOver(local.clientConfig)
+      const partial = db.arn.slice(0, -7)
+      const answers = yield* fetchBatch(store, [partial, "db-prod"])
+      assert.deepStrictEqual(outcomes(answers), { [partial]: "value-db", "db-prod": "value-db-prod" })
+      assert.strictEqual(yield* local.calls("BatchGetSecretValue"), 1)
+      assert.strictEqual(yield* local.calls("GetSecretValue"), 0, "both answers were unambiguous")
+    }).pipe(Effect.scoped, Effect.provide(LocalSecretsManager.layer())))
+
+  it.effect("a name and the full ARN of one secret are both answered by one batch", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalSecretsManager
+      const secrets = yield* SecretsService
+      const db = yield* local.createSecret("db", "value-db")
+      const results = yield* secrets.prefetch(["db", db.arn])
+      assert.deepStrictEqual(
+        results.map((r) => Either.isRight(r) ? Redacted.value<string | Uint8Array>(r.right.value) : r.left._tag),
+        [
+          "value-db",
+          "value-db"
+        ]
+      )
+      assert.strictEqual(yield* local.calls("BatchGetSecretValue"), 1)
+      assert.strictEqual(yield* local.calls("GetSecretValue"), 0)
+    }).pipe(
+      Effect.provide(
+        Layer.unwrapEffect(
+          Effect.map(LocalSecretsManager, (local) =>
+            SecretsService.layer().pipe(
+              Layer.provide(AwsSecretStore.layer({ retry: { maxAttempts: 1 }, clientConfig: local.clientConfig }))
+            ))
+        ).pipe(Layer.provideMerge(LocalSecretsManager.layer()))
+      )
+    ))
+
+  it.effect("an ARN that is one secret's full ARN and another's partial ARN is read alone", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalSecretsManager
+      const db = yield* local.createSecret("db", "value-db")
+      // A secret named like db's full ARN's last part: its partial ARN is db's full ARN.
+      const lookalike = `db-${db.arn.slice(-6)}`
+      yield* local.createSecret(lookalike, "value-lookalike")
+      const store = yield* storeOver(local.clientConfig)
+      const answers = yield* fetchBatch(store, [db.arn, lookalike])
+      assert.deepStrictEqual(outcomes(answers), { [db.arn]: "value-db", [lookalike]: "value-lookalike" })
+      assert.strictEqual(yield* local.calls("GetSecretValue", db.arn), 1, "the ambiguous id, read alone")
+      assert.strictEqual(yield* local.calls("GetSecretValue"), 1)
+    }).pipe(Effect.scoped, Effect.provide(LocalSecretsManager.layer())))
+
+  it.effect("stray entries and errors never reach the map; an id left unanswered or garbled is read alone", () =>
+    Effect.gen(function*() {
+      const stub = yield* stubServer(({ input, operation }) => {
+        if (operation === "BatchGetSecretValue") {
+          return json(200, {
+            SecretValues: [
+              entry("db-prod", `${prefix}db-prod-AbCdEf`, "value-db-prod"),
+              { ...entry("api", `${prefix}api-AbCdEf`, "x"), SecretString: 5 }
+            ],
+            Errors: [
+              { SecretId: "db-prod", ErrorCode: "ResourceNotFoundException" },
+              { SecretId: "DB", ErrorCode: "AccessDeniedException" }
+            ]
+          })
+        }
+        const id = String(input.SecretId)
+        return json(200, entry(id, `${prefix}${id}-AbCdEf`, `value-${id}`))
+      })
+      const store = yield* storeOver(stub.clientConfig)
+      const answers = yield* fetchBatch(store, ["db", "api"])
+      assert.deepStrictEqual(outcomes(answers), { db: "value-db", api: "value-api" })
+      assert.strictEqual(stub.calls("GetSecretValue"), 2)
+    }).pipe(Effect.scoped))
+
+  it.effect("property: every requested id gets exactly what GetSecretValue gives it, and no other id is answered", () =>
+    Effect.gen(function*() {
+      // The secrets of one run, and how the stub orders and deduplicates batch answers.
+      let world: { secrets: ReadonlyArray<{ name: string; arn: string }>; reverse: boolean; dedupe: boolean } = {
+        secrets: [],
+        reverse: false,
+        dedupe: false
+      }
+      // Secrets Manager's resolution: a name; else a full ARN; else a partial ARN.
+      const resolve = (id: string) =>
+        id.startsWith("arn:")
+          ? world.secrets.find((s) => s.arn === id) ?? world.secrets.find((s) => s.arn.slice(0, -7) === id)
+          : world.secrets.find((s) => s.name === id)
+      const stub = yield* stubServer(({ input, operation }) => {
+        if (operation === "GetSecretValue") {
+          const secret = resolve(String(input.SecretId))
+          return secret === undefined
+            ? json(400, { __type: "ResourceNotFoundException", message: "not found" })
+            : json(200, entry(secret.name, secret.arn, `value-${secret.name}`))
+        }
+        const ids = (input.SecretIdList as Array<string>).slice()
+        if (world.reverse) ids.reverse()
+        const SecretValues: Array<ReturnType<typeof entry>> = []
+        const Errors: Array<{ SecretId: string; ErrorCode: string }> = []
+        for (const id of ids) {
+          const secret = resolve(id)
+          if (secret === undefined) Errors.push({ SecretId: id, ErrorCode: "ResourceNotFoundException" })
+          else if (!(world.dedupe && SecretValues.some((e) => e.ARN === secret.arn))) {
+            SecretValues.push(entry(secret.name, secret.arn, `value-${secret.name}`))
+          }
+        }
+        return json(200, { SecretValues, Errors })
+      })
+      const store = yield* storeOver(stub.clientConfig)
+      const runtime = yield* Effect.runtime<never>()
+
+      const names = ["db", "db-prod", "db/prod", "db-AbCdEf", "db-prod-AbCdEf", "db-prod12", "app/db", "a-b"]
+      const suffixes = ["AbCdEf", "prod12", "Zz9Zz9"]
+      const arbitrary = fc.uniqueArray(fc.constantFrom(...names), { minLength: 1, maxLength: 6 }).chain((chosen) =>
+        fc.record({
+          secrets: fc.tuple(
+            ...chosen.map((name) =>
+              fc.constantFrom(...suffixes).map((suffix) => ({ name, arn: `${prefix}${name}-${suffix}` }))
+            )
+          ),
+          ids: fc.uniqueArray(
+            fc.oneof(
+              fc.tuple(
+                fc.constantFrom(...names),
+                fc.constantFrom(...suffixes),
+                fc.constantFrom("name", "full", "partial")
+              )
+                .map(([name, suffix, form]) =>
+                  form === "name" ? name : form === "full" ? `${prefix}${name}-${suffix}` : `${prefix}${name}`
+                ),
+              fc.constantFrom("missing", `${prefix}missing`, `${prefix}db-prod`, `${prefix}db`)
+            ),
+            { minLength: 1, maxLength: 8 }
+          ),
+          reverse: fc.boolean(),
+          dedupe: fc.boolean()
+        })
+      )
+      const property = fc.asyncProperty(
+        arbitrary,
+        ({ dedupe, ids, reverse, secrets }) =>
+          Runtime.runPromise(runtime)(Effect.gen(function*() {
+            world = { secrets, reverse, dedupe }
+            const answers = yield* fetchBatch(store, ids)
+            const expected = Object.fromEntries(ids.map((id) => {
+              const secret = resolve(id)
+              return [id, secret === undefined ? "SecretNotFound" : `value-${secret.name}`]
+            }))
+            assert.deepStrictEqual(outcomes(answers), expected)
+          }))
+      )
+      yield* Effect.promise(() => fc.assert(property, { numRuns: 200 }))
+    }).pipe(Effect.scoped))
+})
+
+describe("one fetchBatch call is bounded", () => {
+  it.effect("a server that always sends NextToken gets ids + 1 pages, then the unanswered ids are read alone", () =>
+    Effect.gen(function*() {
+      const stub = yield* stubServer(({ index, input, operation }) => {
+        if (operation === "BatchGetSecretValue") {
+          // Stops by itself after 1000 pages, so a store that follows it forever still ends the test.
+          return json(200, {
+            SecretValues: [entry("a", `${prefix}a-AbCdEf`, "value-a")],
+            ...(index < 1000 ? { NextToken: `page-${index + 1}` } : {})
+          })
+        }
+        const id = String(input.SecretId)
+        return json(200, entry(id, `${prefix}${id}-AbCdEf`, `value-${id}`))
+      })
+      const store = yield* storeOver(stub.clientConfig)
+      const answers = yield* fetchBatch(store, ["a", "b"])
+      assert.deepStrictEqual(outcomes(answers), { a: "value-a", b: "value-b" })
+      assert.strictEqual(stub.calls("BatchGetSecretValue"), 3)
+      assert.strictEqual(stub.calls("GetSecretValue"), 1, "only b, which no page answered")
+    }).pipe(Effect.scoped))
+
+  it.effect("no batch outlasts one read's worst case: its unanswered ids time out as their own reads would", () =>
+    Effect.gen(function*() {
+      // The first page hangs until its attempt times out, the next ones answer a and page forever, and reads of b hang.
+      const stub = yield* stubServer(({ index, operation }) =>
+        operation === "BatchGetSecretValue"
+          ? index === 0 ? "hang" : json(200, {
+            SecretValues: [entry("a", `${prefix}a-AbCdEf`, "value-a")],
+            NextToken: "again"
+          })
+          : "hang"
+      )
+      // One read: 2 attempts of 1 second, at most 1 ms apart: 2001 ms at worst.
+      const store = yield* storeOver(stub.clientConfig, {
+        timeout: "1 second",
+        retry: { maxAttempts: 2, base: "1 millis", max: "1 millis" }
+      })
+      const start = yield* Clock.currentTimeMillis
+      const answers = yield* TestIo.finish(yield* Effect.fork(fetchBatch(store, ["a", "b"])))
+      const elapsed = (yield* Clock.currentTimeMillis) - start
+      assert.deepStrictEqual(outcomes(answers), { a: "value-a", b: "SecretsUnavailable" }, "answers in hand stay")
+      for (const exit of [answers.get("b")!]) {
+        assert.isTrue(
+          exit._tag === "Failure" && exit.cause._tag === "Fail" && exit.cause.error._tag === "SecretsUnavailable" &&
+            exit.cause.error.reason === "timeout"
+        )
+      }
+      assert.isAtMost(elapsed, 2001, "on the TestClock: no longer than one read's worst case")
+      assert.strictEqual(stub.calls("BatchGetSecretValue"), 4, "the hung page, its retry, and two more pages")
+    }).pipe(Effect.scoped))
+})
