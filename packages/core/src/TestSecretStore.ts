@@ -11,7 +11,13 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type { SecretStoreError } from "./SecretsError.js"
-import { SecretAccessDenied, SecretNotFound, SecretRequestRejected, SecretsUnavailable } from "./SecretsError.js"
+import {
+  SecretAccessDenied,
+  SecretNotFound,
+  SecretRequestRejected,
+  SecretsMisconfigured,
+  SecretsUnavailable
+} from "./SecretsError.js"
 import { SecretStore } from "./SecretStore.js"
 import type { SecretRequest, SecretValue } from "./SecretValue.js"
 
@@ -21,7 +27,14 @@ import type { SecretRequest, SecretValue } from "./SecretValue.js"
  * @since 0.1.0
  * @category models
  */
-export type TestFailure = "throttled" | "unavailable" | "accessDenied" | "rejected" | "defect"
+export type TestFailure =
+  | "throttled"
+  | "unavailable"
+  | "credentials"
+  | "accessDenied"
+  | "rejected"
+  | "misconfigured"
+  | "defect"
 
 /**
  * @since 0.1.0
@@ -72,9 +85,10 @@ export declare namespace TestSecretStore {
     /** Deletes the secret: later fetches fail with `SecretNotFound`. */
     readonly remove: (secretId: string) => Effect.Effect<void>
     /**
-     * The next `times` fetches of the secret (default 1) fail with the given fault: `"throttled"` and `"unavailable"`
-     * are `SecretsUnavailable`, `"accessDenied"` is `SecretAccessDenied`, `"rejected"` is `SecretRequestRejected`, and
-     * `"defect"` makes the call die, as a store with a bug would.
+     * The next `times` fetches of the secret (default 1) fail with the given fault: `"throttled"`, `"unavailable"` and
+     * `"credentials"` are `SecretsUnavailable` (transient), `"accessDenied"` is `SecretAccessDenied`, `"rejected"` is
+     * `SecretRequestRejected`, `"misconfigured"` is `SecretsMisconfigured`, and `"defect"` makes the call die, as a
+     * store with a bug would.
      */
     readonly failNext: (secretId: string, failure: TestFailure, times?: number) => Effect.Effect<void>
     /** Every fetch from now on takes this long, on Effect's `Clock`. */
@@ -195,6 +209,14 @@ export const make = (
           return new SecretsUnavailable({ secretId, reason: "throttled" })
         case "unavailable":
           return new SecretsUnavailable({ secretId, reason: "unavailable" })
+        case "credentials":
+          return new SecretsUnavailable({
+            secretId,
+            reason: "credentials",
+            detail: "injected by TestSecretStore.failNext"
+          })
+        case "misconfigured":
+          return new SecretsMisconfigured({ secretId, reason: "injected by TestSecretStore.failNext" })
         case "accessDenied":
           return new SecretAccessDenied({ secretId, reason: "injected by TestSecretStore.failNext" })
         case "rejected":

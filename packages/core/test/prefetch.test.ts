@@ -82,6 +82,34 @@ describe("prefetch", () => {
       )
     ))
 
+  it.effect("a batch failing for want of credentials fails each secret transiently, the detail kept", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        yield* store.failNextBatch("credentials")
+        const [result] = yield* secrets.prefetch(["app/secret-1"])
+        const error = Either.flip(result!).pipe(Either.getOrThrow)
+        assert.strictEqual(error._tag, "SecretsUnavailable")
+        if (error._tag === "SecretsUnavailable") {
+          assert.strictEqual(error.reason, "credentials")
+          assert.strictEqual(error.secretId, "app/secret-1")
+          assert.isDefined(error.detail)
+        }
+      })
+    ))
+
+  it.effect("a misconfigured store fails each secret of the batch at once, with no single reads", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        yield* store.failNextBatch("misconfigured")
+        const results = yield* secrets.prefetch(["app/secret-1", "app/secret-2"])
+        assert.deepStrictEqual(results.map((r) => Either.isLeft(r) ? r.left._tag : "ok"), [
+          "SecretsMisconfigured",
+          "SecretsMisconfigured"
+        ])
+        assert.strictEqual(yield* store.fetchCount(), 1, "the batch call alone")
+      })
+    ))
+
   it.effect("without batch permission it falls back to single reads", () =>
     withCache((secrets, store) =>
       Effect.gen(function*() {

@@ -112,6 +112,16 @@ layer(TestLayer)("LocalSecretsManager", (it) => {
         assert.strictEqual(partial.SecretString, "by-arn")
       }))
 
+    it.effect("a full ARN wins over a partial ARN that spells it (db-AbCdEf is db's ARN and another's partial)", () =>
+      Effect.gen(function*() {
+        const name = unique("clash")
+        const { ARN } = yield* create(name, "the full-ARN owner")
+        const suffix = ARN!.slice(-6) // the name whose ARN, without its suffix, is the first secret's full ARN
+        yield* create(`${name}-${suffix}`, "the partial-ARN owner")
+        const read = yield* call((c) => c.send(new GetSecretValueCommand({ SecretId: ARN })))
+        assert.strictEqual(read.SecretString, "the full-ARN owner")
+      }))
+
     it.effect("binary secrets round-trip byte for byte", () =>
       Effect.gen(function*() {
         const name = unique("binary")

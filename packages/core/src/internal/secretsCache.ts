@@ -33,7 +33,13 @@ import * as Stream from "effect/Stream"
 import type * as StreamEmit from "effect/StreamEmit"
 import * as Tracer from "effect/Tracer"
 import type { SecretsError, SecretStoreError } from "../SecretsError.js"
-import { isTransient, SecretDecodeError, SecretNotFound, SecretsUnavailable } from "../SecretsError.js"
+import {
+  isTransient,
+  SecretDecodeError,
+  SecretNotFound,
+  SecretsMisconfigured,
+  SecretsUnavailable
+} from "../SecretsError.js"
 import * as SecretsMetrics from "../SecretsMetrics.js"
 import type { ResolvedSecretsOptions } from "../SecretsOptions.js"
 import type { SecretsStats } from "../SecretsService.js"
@@ -486,15 +492,14 @@ export const make = (
       const work = fetchBatch === undefined
         ? Effect.forEach(loads, single, { concurrency: loads.length, discard: true })
         : Effect.matchEffect(fetchBatch(loads.map((load) => load.slot.request.secretId)), {
-          // Rule "batch fallback": a transient failure of the batch is each secret's transient failure; any other
-          // (no batch permission, a rejected request) says nothing about the secrets: they are read one by one.
+          // Rule "batch fallback": a transient failure of the batch, or a misconfigured store, is each secret's own
+          // failure; any other (no batch permission, a rejected request) says nothing about the secrets: they are
+          // read one by one.
           onFailure: (error) =>
-            isTransient(error)
-              ? Effect.forEach(loads, (load) =>
-                deliver(
-                  load,
-                  Exit.fail(new SecretsUnavailable({ secretId: load.slot.request.secretId, reason: error.reason }))
-                ), { discard: true })
+            isTransient(error) || error._tag === "SecretsMisconfigured"
+              ? Effect.forEach(loads, (load) => deliver(load, Exit.fail(renamed(error, load.slot.request.secretId))), {
+                discard: true
+              })
               : Effect.forEach(loads, single, { concurrency: loads.length, discard: true }),
           onSuccess: (answers) =>
             Effect.forEach(loads, (load) => {
@@ -642,6 +647,13 @@ export const make = (
   })
 
 const failWith = (_: Slot, cause: Cause.Cause<SecretStoreError>) => Effect.failCause(cause)
+
+// A batch's failure, told to one of its secrets: the same error, naming that secret (every field kept: a reason, a
+// credentials detail).
+const renamed = (error: SecretsUnavailable | SecretsMisconfigured, secretId: string) =>
+  error._tag === "SecretsUnavailable"
+    ? new SecretsUnavailable({ secretId, reason: error.reason, detail: error.detail })
+    : new SecretsMisconfigured({ secretId, reason: error.reason })
 
 // Upstream says the secret is gone or not ours to read: never serve it again.
 // A read's span: the secret id (cut short: an id not yet validated could be anything pasted) and how the cache

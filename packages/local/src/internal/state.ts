@@ -218,10 +218,10 @@ export const make = (options: Options) => {
     const byName = secrets.get(secretId)
     if (byName !== undefined) return byName
     if (!secretId.startsWith("arn:")) return undefined
-    for (const secret of secrets.values()) {
-      // A full ARN, or a partial one: the ARN without its "-" and six random characters.
-      if (secret.arn === secretId || secret.arn.slice(0, -7) === secretId) return secret
-    }
+    // A full ARN first: "db-AbCdEf" names db's full ARN and also the partial ARN of a secret named "db-AbCdEf".
+    for (const secret of secrets.values()) if (secret.arn === secretId) return secret
+    // Then a partial one: the ARN without its "-" and six random characters.
+    for (const secret of secrets.values()) if (secret.arn.slice(0, -7) === secretId) return secret
     return undefined
   }
 
