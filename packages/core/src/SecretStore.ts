@@ -34,9 +34,11 @@ export declare namespace SecretStore {
     readonly fetch: (request: SecretRequest) => Effect.Effect<SecretValue, SecretStoreError>
     /**
      * Optional: reads the current (`AWSCURRENT`) versions of up to `batchSize` secrets in one call (Secrets Manager's
-     * `BatchGetSecretValue`). The result has one entry per requested id; a secret that fails (not found, denied)
-     * fails alone. The whole call fails only when the batch itself does (throttled, not permitted, ...): with
-     * `SecretAccessDenied` the service falls back to single fetches.
+     * `BatchGetSecretValue`). The result has one entry per requested id, keyed by the id exactly as requested, whose
+     * value's `secretId` is that id; a secret that fails (not found, denied) fails alone. An id left out, or answered
+     * with another secret's value, is read alone with `fetch` (never taken as not found). The whole call fails only
+     * when the batch itself does (throttled, not permitted, ...): with `SecretAccessDenied` the service falls back to
+     * single fetches. A call must end within what one `fetch` may take at most: readers wait on it.
      */
     readonly fetchBatch?: (
       secretIds: ReadonlyArray<string>

@@ -192,6 +192,12 @@ const variables: Record<string, string> = {
   "failureBackoff.max": "SECRETS_CACHE_FAILURE_BACKOFF_MAX"
 }
 
+// A duration variable as its text: `Config.duration` reads "-5 minutes" as zero, and `resolve` must see the minus to
+// name the mistake.
+function duration(name: string): Config.Config<Duration.DurationInput> {
+  return Config.map(Config.string(name), (text) => text as Duration.DurationInput)
+}
+
 // An unset variable keeps the option's default; a set but invalid one still fails.
 const unset = <A>(config: Config.Config<A>): Config.Config<A | undefined> => Config.withDefault(config, undefined)
 
@@ -206,14 +212,14 @@ const unset = <A>(config: Config.Config<A>): Config.Config<A | undefined> => Con
  * @category config
  */
 export const config: Config.Config<SecretsOptions> = Config.all({
-  timeToLive: unset(Config.duration("SECRETS_CACHE_TIME_TO_LIVE")),
+  timeToLive: unset(duration("SECRETS_CACHE_TIME_TO_LIVE")),
   capacity: unset(Config.integer("SECRETS_CACHE_CAPACITY")),
   refreshAhead: unset(Config.number("SECRETS_CACHE_REFRESH_AHEAD")),
-  maxStale: unset(Config.duration("SECRETS_CACHE_MAX_STALE")),
+  maxStale: unset(duration("SECRETS_CACHE_MAX_STALE")),
   jitter: unset(Config.number("SECRETS_CACHE_JITTER")),
   failureBackoff: Config.all({
-    base: unset(Config.duration("SECRETS_CACHE_FAILURE_BACKOFF_BASE")),
-    max: unset(Config.duration("SECRETS_CACHE_FAILURE_BACKOFF_MAX"))
+    base: unset(duration("SECRETS_CACHE_FAILURE_BACKOFF_BASE")),
+    max: unset(duration("SECRETS_CACHE_FAILURE_BACKOFF_MAX"))
   }),
   secretIdLabel: unset(Config.boolean("SECRETS_CACHE_SECRET_ID_LABEL")),
   traceHits: unset(Config.boolean("SECRETS_CACHE_TRACE_HITS"))

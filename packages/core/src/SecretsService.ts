@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
-import type * as Schema from "effect/Schema"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import { decodeJson } from "./internal/decode.js"
@@ -237,7 +237,9 @@ export const make = (
       getString: (secretId, options) => cache.read("string", secretId, options),
       getBinary: (secretId, options) => cache.read("binary", secretId, options),
       getJson: (secretId, schema, options) =>
-        Effect.flatMap(cache.read("value", secretId, options), (secret) => decode(secret, schema)),
+        Schema.isSchema(schema)
+          ? Effect.flatMap(cache.read("value", secretId, options), (secret) => decode(secret, schema))
+          : Effect.dieMessage("SecretsService.getJson takes a Schema as its second argument"),
       prefetch: cache.prefetch,
       withSecret: (secretId, use, options) => withSecret(secretId, use, options),
       withSecretJson: (secretId, schema, use, options) =>

@@ -124,3 +124,42 @@ describe("bad input", () => {
       assert.include(String(error), "at SECRETS_CACHE_TIME_TO_LIVE")
     }))
 })
+
+describe("bad input, found in review", () => {
+  it.effect("getJson without a schema, prefetch of a non-list and withSecret without options die with a plain message", () =>
+    withCache((secrets) =>
+      Effect.gen(function*() {
+        const defects = [
+          secrets.getJson("a", null as never),
+          secrets.prefetch(null as never),
+          secrets.withSecret("a", () => Effect.fail("auth"), undefined as never)
+        ]
+        for (const effect of defects) {
+          const exit = yield* Effect.exit(effect)
+          assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+          if (Exit.isFailure(exit)) assert.notInclude(Cause.pretty(exit.cause), "TypeError")
+        }
+      })
+    ))
+
+  it.effect("withSecret checks its durations before the first read, NaN included", () =>
+    withCache((secrets, store) =>
+      Effect.gen(function*() {
+        const exit = yield* Effect.exit(
+          secrets.withSecret("a", () => Effect.succeed("ok"), {
+            isAuthFailure: () => true,
+            minRefreshInterval: Number.NaN
+          })
+        )
+        assert.isTrue(Exit.isFailure(exit) && String(Cause.squash(exit.cause)).includes("minRefreshInterval"))
+        assert.strictEqual(yield* store.fetchCount(), 0, "no read with a bad option")
+      })
+    ))
+
+  it.effect("a negative SECRETS_CACHE_MAX_STALE is named, not read as zero", () =>
+    Effect.gen(function*() {
+      const provider = ConfigProvider.fromMap(new Map([["SECRETS_CACHE_MAX_STALE", "-5 minutes"]]))
+      const error = yield* Effect.flip(Effect.withConfigProvider(SecretsOptions.config, provider))
+      assert.include(String(error), "SECRETS_CACHE_MAX_STALE")
+    }))
+})

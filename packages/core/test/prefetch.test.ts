@@ -1,7 +1,7 @@
 import type { SecretsOptions } from "@effect-secrets/core"
 import { SecretsService, SecretStore, TestSecretStore } from "@effect-secrets/core"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, Fiber, Layer, TestClock } from "effect"
+import { Effect, Either, Exit, Fiber, Layer, TestClock } from "effect"
 
 const exact: SecretsOptions = { timeToLive: "60 seconds", jitter: 0, refreshAhead: 1 }
 const ids = Array.from({ length: 45 }, (_, i) => `app/secret-${i}`)
@@ -108,6 +108,87 @@ describe("prefetch", () => {
         ])
         assert.strictEqual(yield* store.fetchCount(), 1, "the batch call alone")
       })
+    ))
+
+  it.effect("a batch that dies is a store defect for its own secrets only: readers of other chunks get their values", () =>
+    Effect.gen(function*() {
+      const many = Array.from({ length: 100 }, (_, i) => `app/many-${i}`)
+      const secrets = yield* SecretsService
+      const store = yield* TestSecretStore
+      yield* store.setLatency("1 second")
+      yield* store.failNextBatch("defect")
+      const prefetching = yield* Effect.fork(secrets.prefetch(many))
+      yield* Effect.yieldNow()
+      const readers = yield* Effect.fork(
+        Effect.forEach(
+          ["app/many-0", "app/many-25", "app/many-45", "app/many-65"],
+          (id) => Effect.exit(secrets.get(id)),
+          {
+            concurrency: "unbounded"
+          }
+        )
+      )
+      yield* TestClock.adjust("2 seconds")
+      const results = yield* Fiber.join(prefetching)
+      assert.strictEqual(results.filter(Either.isLeft).length, 20, "the chunk whose batch died, and no other")
+      const exits = yield* Fiber.join(readers)
+      for (const exit of exits) {
+        assert.isFalse(Exit.isInterrupted(exit), "a reader is never interrupted by a batch")
+      }
+      assert.strictEqual(exits.filter(Exit.isSuccess).length, 3)
+    }).pipe(
+      Effect.provide(
+        SecretsService.layerTest(
+          Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`app/many-${i}`, "v"])),
+          exact
+        )
+      )
+    ))
+
+  it.effect("a prefetch of more secrets than the capacity reads each secret once", () =>
+    Effect.gen(function*() {
+      const secrets = yield* SecretsService
+      const store = yield* TestSecretStore
+      const results = yield* secrets.prefetch(ids.filter((id) => id !== "app/secret-17"))
+      assert.isTrue(results.every(Either.isRight))
+      assert.strictEqual(yield* store.fetchCount(), 3, "three batch calls, no single read")
+      assert.strictEqual((yield* secrets.stats).size, 20)
+    }).pipe(Effect.provide(SecretsService.layerTest(seeded, { ...exact, capacity: 20 }))))
+
+  it.effect("an id a batch leaves out, or answers with another secret, is read alone", () =>
+    Effect.gen(function*() {
+      const secrets = yield* SecretsService
+      const store = yield* TestSecretStore
+      const results = yield* secrets.prefetch(["app/secret-1", "app/secret-2", "app/secret-3"])
+      assert.deepStrictEqual(results.map((r) => Either.getOrThrow(r).name), [
+        "app/secret-1",
+        "app/secret-2",
+        "app/secret-3"
+      ])
+      assert.strictEqual(yield* store.fetchCount("app/secret-1"), 2, "in the batch, then alone")
+      assert.strictEqual(yield* store.fetchCount("app/secret-2"), 2, "in the batch, then alone")
+      assert.strictEqual(yield* store.fetchCount("app/secret-3"), 1)
+    }).pipe(
+      Effect.provide(
+        SecretsService.layer(exact).pipe(
+          // A store breaking the batch contract: secret-1 left out, secret-2 answered with secret-3's value.
+          Layer.provide(Layer.effect(
+            SecretStore,
+            Effect.map(TestSecretStore, (store) => ({
+              fetch: store.fetch,
+              batchSize: 20,
+              fetchBatch: (secretIds: ReadonlyArray<string>) =>
+                Effect.map(store.fetchBatch!(secretIds), (answers) => {
+                  const broken = new Map(answers)
+                  broken.delete("app/secret-1")
+                  broken.set("app/secret-2", answers.get("app/secret-3")!)
+                  return broken
+                })
+            }))
+          )),
+          Layer.provideMerge(TestSecretStore.layer(seeded))
+        )
+      )
     ))
 
   it.effect("without batch permission it falls back to single reads", () =>

@@ -33,13 +33,7 @@ import * as Stream from "effect/Stream"
 import type * as StreamEmit from "effect/StreamEmit"
 import * as Tracer from "effect/Tracer"
 import type { SecretsError, SecretStoreError } from "../SecretsError.js"
-import {
-  isTransient,
-  SecretDecodeError,
-  SecretNotFound,
-  SecretsMisconfigured,
-  SecretsUnavailable
-} from "../SecretsError.js"
+import { isTransient, SecretDecodeError, SecretsMisconfigured, SecretsUnavailable } from "../SecretsError.js"
 import * as SecretsMetrics from "../SecretsMetrics.js"
 import type { ResolvedSecretsOptions } from "../SecretsOptions.js"
 import type { SecretsStats } from "../SecretsService.js"
@@ -479,33 +473,60 @@ export const make = (
     const refresh = loadThen(failWith)
 
     // Answers one chunk of batched loads with one `fetchBatch` call, or single fetches where the store has no batch
-    // read or the batch is not permitted. Every answer is delivered whatever happens, so no load waits forever.
+    // read or the batch is not permitted. Every answer is delivered whatever happens (a defect of the batch too), so
+    // no load waits forever and one chunk's failure never interrupts another chunk.
     const answerChunk = (loads: ReadonlyArray<Load>): Effect.Effect<void> => {
       const deliver = (load: Load, exit: Exit.Exit<SecretValue, SecretStoreError>) => {
         const answer = batchAnswers.get(load)
         return answer === undefined ? Effect.void : Deferred.done(answer, exit)
       }
-      const single = (load: Load) =>
-        Effect.flatMap(Effect.exit(store.fetch(load.slot.request)), (exit) =>
-          deliver(load, exit))
+      const singles = (loads: ReadonlyArray<Load>) =>
+        Effect.forEach(
+          loads,
+          (load) =>
+            Effect.flatMap(Effect.exit(store.fetch(load.slot.request)), (exit) => deliver(load, exit)),
+          { concurrency: Math.max(1, loads.length), discard: true }
+        )
       const fetchBatch = store.fetchBatch
       const work = fetchBatch === undefined
-        ? Effect.forEach(loads, single, { concurrency: loads.length, discard: true })
-        : Effect.matchEffect(fetchBatch(loads.map((load) => load.slot.request.secretId)), {
-          // Rule "batch fallback": a transient failure of the batch, or a misconfigured store, is each secret's own
-          // failure; any other (no batch permission, a rejected request) says nothing about the secrets: they are
-          // read one by one.
-          onFailure: (error) =>
-            isTransient(error) || error._tag === "SecretsMisconfigured"
-              ? Effect.forEach(loads, (load) => deliver(load, Exit.fail(renamed(error, load.slot.request.secretId))), {
-                discard: true
-              })
-              : Effect.forEach(loads, single, { concurrency: loads.length, discard: true }),
-          onSuccess: (answers) =>
-            Effect.forEach(loads, (load) => {
-              const secretId = load.slot.request.secretId
-              return deliver(load, answers.get(secretId) ?? Exit.fail(new SecretNotFound({ secretId })))
-            }, { discard: true })
+        ? singles(loads)
+        : Effect.matchCauseEffect(fetchBatch(loads.map((load) => load.slot.request.secretId)), {
+          onFailure: (cause) => {
+            const error = Cause.failureOption(cause)
+            // Rule "batch fallback": a transient failure of the batch, or a misconfigured store, is each secret's
+            // own failure; a defect of the batch is each secret's store defect (ridden out like a transient one).
+            if (error._tag === "None") {
+              return Effect.forEach(loads, (load) => deliver(load, Exit.failCause(cause)), { discard: true })
+            }
+            if (isTransient(error.value) || error.value._tag === "SecretsMisconfigured") {
+              const failure = error.value
+              return Effect.forEach(
+                loads,
+                (load) => deliver(load, Exit.fail(renamed(failure, load.slot.request.secretId))),
+                { discard: true }
+              )
+            }
+            // Any other (no batch permission, a rejected request) says nothing about the secrets: read one by one.
+            return singles(loads)
+          },
+          onSuccess: (answers) => {
+            // Rule "exact answers": an answer reaches a load only when it is that very id's; a missing answer, or one
+            // about another secret, is read alone (never taken as "not found": that would evict a good value).
+            const alone: Array<Load> = []
+            const answered: Array<readonly [Load, Exit.Exit<SecretValue, SecretStoreError>]> = []
+            for (const load of loads) {
+              const exit = answers.get(load.slot.request.secretId)
+              if (exit === undefined || (Exit.isSuccess(exit) && exit.value.secretId !== load.slot.request.secretId)) {
+                alone.push(load)
+              } else {
+                answered.push([load, exit])
+              }
+            }
+            return Effect.zipRight(
+              Effect.forEach(answered, ([load, exit]) => deliver(load, exit), { discard: true }),
+              singles(alone)
+            )
+          }
         })
       return Effect.onExit(work, () =>
         Effect.forEach(loads, (load) => {
@@ -514,9 +535,8 @@ export const make = (
         }, { discard: true }))
     }
 
-    // Whether a slot needs a load: not fresh, no failure remembered, still in the map.
+    // Whether a slot needs a load: not fresh, no failure remembered.
     const isCold = (slot: Slot, at: number) =>
-      slots.get(slot.key) === slot &&
       !(slot.entry !== undefined && at < slot.entry.expiresAt) &&
       !(slot.failure !== undefined && at < slot.failure.retryAt)
 
@@ -526,6 +546,10 @@ export const make = (
     // makes its own single read instead of waiting behind other chunks, so nobody waits longer than a single read.
     const prefetch = (secretIds: Iterable<string>) =>
       Effect.flatMap(Effect.serviceOption(Tracer.ParentSpan), (parentSpan) => {
+        // Untyped callers: a list that is not one is a bug in the caller, said plainly.
+        if (typeof (secretIds as Partial<Iterable<string>> | null)?.[Symbol.iterator] !== "function") {
+          return Effect.dieMessage("SecretsService.prefetch takes an iterable of secret ids")
+        }
         const parent = Option.getOrUndefined(parentSpan)
         const size = Math.max(1, store.batchSize ?? 20)
         const entries: Array<readonly [string, Either.Either<Slot, SecretsError>]> = []
@@ -538,17 +562,23 @@ export const make = (
           found.right.lastUsed = ++tick
           if (isCold(found.right, at) && !found.right.load.started) cold.add(found.right)
         }
-        // The load each cold slot's answer comes from, as found when its chunk started.
-        const loads = new Map<Slot, Load>()
+        // What answers each cold slot, as found when its chunk started: the batch's own answer, or a reader's load.
+        const claims = new Map<Slot, Deferred.Deferred<SecretValue, SecretStoreError> | Load>()
         const claim = (slots: ReadonlyArray<Slot>): ReadonlyArray<Load> => {
           const batch: Array<Load> = []
           const at = now()
+          // A slot evicted meanwhile (a prefetch of more than `capacity`) is still read in the batch: its answer goes
+          // to the prefetch's result, not to the cache.
           for (const slot of slots) {
             if (!isCold(slot, at)) continue
             const current = slot.load
-            loads.set(slot, current)
-            if (current.started || batchAnswers.has(current)) continue // a reader got there first: its read answers
-            batchAnswers.set(current, Deferred.unsafeMake<SecretValue, SecretStoreError>(FiberId.none))
+            if (current.started || batchAnswers.has(current)) { // a reader got there first: its read answers
+              claims.set(slot, current)
+              continue
+            }
+            const answer = Deferred.unsafeMake<SecretValue, SecretStoreError>(FiberId.none)
+            batchAnswers.set(current, answer)
+            claims.set(slot, answer)
             batch.push(current)
             loadInBackground(current, parent)
           }
@@ -569,14 +599,40 @@ export const make = (
         const outcome = ([secretId, found]: readonly [string, Either.Either<Slot, SecretsError>]) => {
           if (Either.isLeft(found)) return Effect.fail(found.left)
           const slot = found.right
-          const awaited = loads.get(slot)
-          // No load of its own: fresh, failing, or loaded by a reader; the slot says which.
-          const settled = awaited === undefined ? Effect.succeed<LoadResult>(superseded) : awaitLoad(awaited)
-          return Effect.flatMap(settled, (result) => afterLoad(slot, result, settle, () => load(secretId, undefined)))
+          const claimed = claims.get(slot)
+          // The batch's answer itself, kept here: the slot may be gone by now (evicted at capacity, invalidated),
+          // and reading it again would be a second store call for an answer already in hand.
+          const settled: Effect.Effect<LoadResult> = claimed === undefined
+            ? Effect.succeed(superseded) // fresh, failing, or loading when the prefetch began: the slot says which
+            : claimed instanceof Load
+            ? awaitLoad(claimed)
+            : Effect.map(Effect.exit(Deferred.await(claimed)), (exit) => Exit.isInterrupted(exit) ? superseded : exit)
+          return Effect.flatMap(settled, (result) =>
+            afterLoad(slot, result, settle, () => {
+              const current = slots.get(slot.key)
+              const entry = current?.entry
+              return entry !== undefined && now() < entry.expiresAt
+                ? Effect.succeed(entry.views)
+                : load(secretId, undefined)
+            }))
         }
         return Effect.zipRight(
           Fiber.await(work),
-          Effect.forEach(entries, (entry) => Effect.either(Effect.flatMap(outcome(entry), (views) => views.value)))
+          Effect.forEach(entries, (entry) =>
+            outcome(entry).pipe(
+              Effect.flatMap((views) => views.value),
+              // A store defect is ridden out like a transient failure by the cache; a prefetch reports it as one.
+              Effect.catchAllDefect(() =>
+                Effect.fail(
+                  new SecretsUnavailable({
+                    secretId: showId(entry[0]),
+                    reason: "unavailable",
+                    detail: "the store failed unexpectedly (a defect)"
+                  })
+                )
+              ),
+              Effect.either
+            ), { concurrency: "unbounded" })
         )
       })
 

@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type { SecretsError } from "../SecretsError.js"
 import { isTransient } from "../SecretsError.js"
-import { InvalidSecretsOptions } from "../SecretsOptions.js"
+import { durationMillis, InvalidSecretsOptions } from "../SecretsOptions.js"
 import type { WithSecretOptions } from "../SecretsService.js"
 import type { SecretValue, VersionSelector } from "../SecretValue.js"
 
@@ -54,6 +54,8 @@ export const withSecret = (source: Source) => {
     options: WithSecretOptions<E>
   ): Effect.Effect<A, E | SecretsError, R> =>
     Effect.gen(function*() {
+      // Checked before the first read, not at the first auth failure: a bad option must not wait for an incident.
+      const settings = yield* resolve(options)
       const current = yield* source.get(secretId)
       const detour = detours.get(secretId)
       if (detour !== undefined && detour.refused !== current.versionId) detours.delete(secretId)
@@ -67,7 +69,7 @@ export const withSecret = (source: Source) => {
       if (!options.isAuthFailure(original)) return yield* Effect.fail(original)
       // Only the detour this call took is dropped: another fiber may have found a newer one meanwhile.
       if (onDetour && detours.get(secretId) === detour) detours.delete(secretId)
-      return yield* recover(secretId, use, options, [current.versionId, first.versionId], original)
+      return yield* recover(secretId, use, options, settings, [current.versionId, first.versionId], original)
     })
 
   // Finds the credential that works now; see the module's comment for the steps.
@@ -75,14 +77,12 @@ export const withSecret = (source: Source) => {
     secretId: string,
     use: (secret: SecretValue) => Effect.Effect<A, E, R>,
     options: WithSecretOptions<E>,
+    settings: Settings,
     refused: ReadonlyArray<string>,
     original: E
   ): Effect.Effect<A, E | SecretsError, R> =>
     Effect.gen(function*() {
-      const minInterval = yield* duration("minRefreshInterval", options.minRefreshInterval, defaults.minRefreshInterval)
-      const base = yield* duration("waitForRotation.base", options.waitForRotation?.base, defaults.base)
-      const maxDelay = yield* duration("waitForRotation.max", options.waitForRotation?.max, defaults.max)
-      const budgetDuration = yield* duration("waitForRotation.budget", options.waitForRotation?.budget, defaults.budget)
+      const { minInterval, base, maxDelay, budgetDuration } = settings
       // Waiting in steps of nothing would spin through the budget; a zero step or budget means "do not wait".
       const budget = Duration.toMillis(base) === 0 ? 0 : Duration.toMillis(budgetDuration)
       // Below a millisecond, a sleep is a spin: at least a millisecond.
@@ -131,15 +131,35 @@ export const withSecret = (source: Source) => {
   return run
 }
 
-// Options of a call are code: one that is not a duration, or a negative one, is a defect naming the option.
+interface Settings {
+  readonly minInterval: Duration.Duration
+  readonly base: Duration.Duration
+  readonly maxDelay: Duration.Duration
+  readonly budgetDuration: Duration.Duration
+}
+
+const resolve = <E>(options: WithSecretOptions<E>): Effect.Effect<Settings> => {
+  if (typeof options !== "object" || options === null || typeof options.isAuthFailure !== "function") {
+    return Effect.die(new InvalidSecretsOptions({ option: "withSecret.isAuthFailure", reason: "must be a function" }))
+  }
+  return Effect.all({
+    minInterval: duration("minRefreshInterval", options.minRefreshInterval, defaults.minRefreshInterval),
+    base: duration("waitForRotation.base", options.waitForRotation?.base, defaults.base),
+    maxDelay: duration("waitForRotation.max", options.waitForRotation?.max, defaults.max),
+    budgetDuration: duration("waitForRotation.budget", options.waitForRotation?.budget, defaults.budget)
+  })
+}
+
+// Options of a call are code: one that is not a duration, or a negative or NaN one, is a defect naming the option.
 const duration = (option: string, input: Duration.DurationInput | undefined, fallback: Duration.Duration) => {
   if (input === undefined) return Effect.succeed(fallback)
-  const decoded = Duration.decodeUnknown(input)
-  const negative = (typeof input === "number" && input < 0) ||
-    (typeof input === "string" && input.trim().startsWith("-"))
-  return decoded._tag === "Some" && Duration.isFinite(decoded.value) && !negative
-    ? Effect.succeed(decoded.value)
+  const millis = durationMillis(input)
+  return millis !== undefined
+    ? Effect.succeed(Duration.millis(millis))
     : Effect.die(
-      new InvalidSecretsOptions({ option: `withSecret.${option}`, reason: "must be a finite duration of zero or more" })
+      new InvalidSecretsOptions({
+        option: `withSecret.${option}`,
+        reason: "must be a duration (such as \"5 seconds\") of zero or more, at most ten years"
+      })
     )
 }
