@@ -48,15 +48,19 @@ export interface SecretsConfigProviderOptions {
  *
  * No error quotes a secret's value, whichever `Config` reads it: a primitive that does not parse (`Config.integer`,
  * `Config.port`, `Config.literal`...) is reported by path and expected type, and so are `Config.duration` and
- * `Config.logLevel`; any other `InvalidData` raised over a secret's text (`Schema.Config`, `Config.branded`,
- * `Config.validate`, `Config.mapAttempt`, `Config.mapOrFail`) gets a fixed message, the check's own being unknowable as
- * safe; another kind of error whose message quotes the text (4 characters or more) gets a fixed message; and a
- * function over the text that throws (`Config.map(..., BigInt)`) fails with `InvalidData` instead of a defect. Errors
- * about a value the fallback gave keep Effect's messages.
+ * `Config.logLevel`. Once a read has read any secret, every other error in it (`Schema.Config`, `Config.branded`,
+ * `Config.validate`, `Config.mapAttempt`, `Config.mapOrFail`, the fallback's own) is rebuilt from its kind and path
+ * alone: its message is replaced, a `SourceUnavailable`'s cause is dropped, and a path segment no read asked for
+ * becomes `<redacted>`. The kind is kept, so `Config.withDefault` and `Config.orElse` answer as before. A function
+ * over the text that throws (`Config.map(..., BigInt)`) fails with `InvalidData` instead of a defect. Only a read that
+ * read no secret keeps its errors' messages.
  *
- * This holds for reads through the provider itself (`Effect.withConfigProvider`, `layer`): a provider built over its
- * `flattened` form (`ConfigProvider.orElse`, `ConfigProvider.nested`, `ConfigProvider.constantCase`) still keeps
- * primitives' messages safe but not the checks run after them. Compose through `fallback` instead.
+ * This holds for reads through the provider itself (`Effect.withConfigProvider`, `layer`). A provider built over its
+ * `flattened` form (`ConfigProvider.orElse`, `ConfigProvider.nested`, `ConfigProvider.constantCase`,
+ * `ConfigProvider.mapInputPath`) keeps only the primitives' parse errors safe: the checks run after the parse
+ * (`Config.duration`, `Config.logLevel`, `Schema.Config`, `Config.branded`, `Config.validate`, `Config.mapOrFail`...)
+ * are outside this provider there, and their messages may quote a secret's value. Compose other providers through
+ * the `fallback` option instead.
  *
  * @since 0.1.0
  * @category constructors

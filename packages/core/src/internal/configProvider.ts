@@ -1,10 +1,12 @@
 /**
  * `SecretsConfigProvider`: config paths answered by secrets, with errors that never quote what a secret holds.
  *
- * Effect formats most parse errors as "Expected ... but received <text>", and several of them (`Config.duration`,
- * `Config.logLevel`, `Config.branded`, `Schema.Config`, `Config.mapAttempt`) are raised after the provider answered,
- * outside the flat `load`. So the rule is applied twice: where the provider parses a secret's text, and over the
- * whole error of a `load` that read a secret.
+ * Effect formats most parse errors as "Expected ... but received <text>", several of its checks (`Config.duration`,
+ * `Config.logLevel`, `Config.branded`, `Schema.Config`, `Config.mapAttempt`) run after the provider answered, outside
+ * the flat `load`, and a user's `Config.mapOrFail` may write anything into any error's message, path or cause. So the
+ * rule is applied twice: where the provider parses a secret's text (a message built from the expected type), and over
+ * the whole error of a `load` that read a secret: every error this module did not write is rebuilt from its kind and
+ * path alone. A `load` that read no secret keeps its errors as they are.
  *
  * @internal
  */
@@ -23,15 +25,21 @@ import type { SecretsConfigProviderOptions } from "../SecretsConfigProvider.js"
 import type { SecretsError } from "../SecretsError.js"
 import type { SecretsService } from "../SecretsService.js"
 
-// Replaces an InvalidData raised over a secret's text after the provider answered: a Config check, brand, schema or
-// `mapAttempt` may quote the value, and which one did cannot be told from the outside.
-const rejectedMessage = "A value read from a secret was rejected by a Config check, brand or schema " +
-  "(its message is not shown: it may quote the value)"
-// Replaces the message of another kind of error that quoted a secret's text (a user's `Config.mapOrFail`).
-const quotedMessage = "The message is not shown: it quoted a value read from a secret"
+// What replaces the message of an error this module did not write, in a load that read a secret: the error may be a
+// fallback's or a user's, about any of the values read, and its message may quote a secret's.
+const hidden = "its message is not shown: this Config also read a secret, which the message may quote"
+const hiddenMessages = {
+  InvalidData: `The value is invalid (${hidden})`,
+  MissingData: `The value is missing (${hidden})`,
+  Unsupported: `The read is unsupported (${hidden})`,
+  SourceUnavailable: `The source is unavailable (${hidden})`
+} as const
 // Replaces a defect raised by a function over a secret's text (`Config.map(Config.string("N"), BigInt)`).
 const threwMessage =
   "A function over a value read from a secret threw (its message is not shown: it may quote the value)"
+// Replaces a segment of an error's path that no read asked for: a user's `mapOrFail` chose it, and may have put a
+// value in it.
+const hiddenSegment = "<redacted>"
 
 // Errors this module wrote (path, secret id and expected type only): kept as they are.
 const written = new WeakSet<ConfigError.ConfigError>()
@@ -42,70 +50,39 @@ const mark = (error: ConfigError.ConfigError): ConfigError.ConfigError => {
 const invalidData = (path: ReadonlyArray<string>, message: string) => mark(ConfigError.InvalidData([...path], message))
 const missingData = (path: ReadonlyArray<string>, message: string) => mark(ConfigError.MissingData([...path], message))
 
-// What one `load` read: which paths a secret answered and which the fallback did, and the texts a secret gave.
+// What one `load` read: whether a secret answered any path, and the segments of every path it asked for.
 interface Reads {
-  readonly secretPaths: Array<ReadonlyArray<string>>
-  readonly fallbackPaths: Array<ReadonlyArray<string>>
-  readonly texts: Set<string>
-}
-
-// A user's message is searched for a secret's text only from this length on: shorter ones occur in any sentence.
-const minQuotedLength = 4
-
-const remember = (reads: Reads, text: string) => {
-  for (const part of [text, ...text.split(",")]) {
-    for (
-      const form of [part, part.trim(), JSON.stringify(part).slice(1, -1), JSON.stringify(part.trim()).slice(1, -1)]
-    ) {
-      if (form.length >= minQuotedLength) reads.texts.add(form)
-    }
-  }
+  readSecret: boolean
+  readonly segments: Set<string>
 }
 
 const isPrefix = (prefix: ReadonlyArray<string>, path: ReadonlyArray<string>) =>
   prefix.length <= path.length && prefix.every((segment, i) => segment === path[i])
-const related = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) => isPrefix(a, b) || isPrefix(b, a)
 
-// Only an error that is provably about the fallback's value keeps its message: a check over several values, or one
-// whose path the user chose (`InvalidData(["x"], ...)` from a `mapOrFail`), may be about a secret's.
-const fromFallbackOnly = (path: ReadonlyArray<string>, reads: Reads) =>
-  reads.fallbackPaths.some((read) => related(read, path)) && !reads.secretPaths.some((read) => related(read, path))
-
-// Effect's own checks after a string primitive: their expected type is fixed text, their value is not kept.
+// Effect's own checks after a string primitive: their expected type is fixed text, the only part kept.
 const builtInCheck = /^Expected (a duration|a log level) but received /
 
+// Rebuilds every error this module did not write from its kind and path. The kind is kept, so `Config.withDefault`
+// and `Config.orElse` answer as they would have; a SourceUnavailable's cause goes with its message.
 const redact = (error: ConfigError.ConfigError, reads: Reads): ConfigError.ConfigError => {
+  if (error._op === "And") return ConfigError.And(redact(error.left, reads), redact(error.right, reads))
+  if (error._op === "Or") return ConfigError.Or(redact(error.left, reads), redact(error.right, reads))
+  if (written.has(error)) return error
+  const path = error.path.map((segment) => reads.segments.has(segment) ? segment : hiddenSegment)
+  // "<redacted>" is what `Config.redacted` writes over its inner errors: a constant, kept for what it tells.
+  const message = error.message === "<redacted>" ? error.message : hiddenMessages[error._op]
   switch (error._op) {
-    case "And":
-      return ConfigError.And(redact(error.left, reads), redact(error.right, reads))
-    case "Or":
-      return ConfigError.Or(redact(error.left, reads), redact(error.right, reads))
     case "InvalidData": {
-      // "<redacted>" is what `Config.redacted` already wrote over its inner errors.
-      if (written.has(error) || error.message === "<redacted>" || fromFallbackOnly(error.path, reads)) return error
       const builtIn = builtInCheck.exec(error.message)
-      return invalidData(
-        error.path,
-        builtIn === null ? rejectedMessage : `The value read from a secret does not parse: expected ${builtIn[1]}`
-      )
+      return invalidData(path, builtIn === null ? message : `The value does not parse: expected ${builtIn[1]}`)
     }
     case "MissingData":
-      return written.has(error) || !quotes(error.message, reads) ? error : missingData(error.path, quotedMessage)
+      return missingData(path, message)
     case "Unsupported":
-      return written.has(error) || !quotes(error.message, reads)
-        ? error
-        : mark(ConfigError.Unsupported([...error.path], quotedMessage))
+      return mark(ConfigError.Unsupported(path, message))
     case "SourceUnavailable":
-      // Its cause may quote the text as well as its message: both go.
-      return written.has(error) || !quotes(error.message, reads)
-        ? error
-        : mark(ConfigError.SourceUnavailable([...error.path], quotedMessage, Cause.empty))
+      return mark(ConfigError.SourceUnavailable(path, message, Cause.empty))
   }
-}
-
-const quotes = (message: string, reads: Reads) => {
-  for (const text of reads.texts) if (message.includes(text)) return true
-  return false
 }
 
 // How a failed read of a secret reads to a `Config`: missing (the fallback and `withDefault` may answer), the value's
@@ -227,25 +204,23 @@ export const fromService = (
   // empty one must not quietly become an environment variable's value.
   const fallback = (options.fallback ?? ConfigProvider.fromEnv()).flattened
 
-  // `reads` is per `load`; the `flattened` form other providers compose with has none.
+  // `reads` is per `load`. The `flattened` form other providers compose with has none: it parses a secret's text as
+  // safely, but the checks a `Config` runs after the parse are out of its reach (the JSDoc and README say so).
   const flatFor = (reads: Reads | undefined): ConfigProvider.ConfigProvider.Flat =>
     ConfigProvider.makeFlat({
-      load: (path, primitive, split) =>
-        Effect.matchEffect(textAt(path), {
-          onFailure: (error) => {
-            if (!ConfigError.isMissingDataOnly(error)) return Effect.fail(error)
-            reads?.fallbackPaths.push(path)
-            return Effect.mapError(fallback.load(path, primitive, split), (other) => ConfigError.Or(error, other))
-          },
+      load: (path, primitive, split) => {
+        for (const segment of path) reads?.segments.add(segment)
+        return Effect.matchEffect(textAt(path), {
+          onFailure: (error) =>
+            ConfigError.isMissingDataOnly(error)
+              ? Effect.mapError(fallback.load(path, primitive, split), (other) => ConfigError.Or(error, other))
+              : Effect.fail(error),
           onSuccess: (text) => {
-            const raw = Redacted.value(text)
-            if (reads !== undefined) {
-              reads.secretPaths.push(path)
-              remember(reads, raw)
-            }
-            return parse(path, primitive, split, raw)
+            if (reads !== undefined) reads.readSecret = true
+            return parse(path, primitive, split, Redacted.value(text))
           }
-        }),
+        })
+      },
       enumerateChildren: (path) => {
         const children = mapping.flatMap((entry) =>
           entry.path.length > path.length && isPrefix(path, entry.path) ? [entry.path[path.length]!] : []
@@ -261,11 +236,11 @@ export const fromService = (
   return ConfigProvider.make({
     load: (config) =>
       Effect.suspend(() => {
-        const reads: Reads = { secretPaths: [], fallbackPaths: [], texts: new Set() }
+        const reads: Reads = { readSecret: false, segments: new Set() }
         return ConfigProvider.fromFlat(flatFor(reads)).load(config).pipe(
-          Effect.mapError((error) => reads.secretPaths.length === 0 ? error : redact(error, reads)),
+          Effect.mapError((error) => reads.readSecret ? redact(error, reads) : error),
           Effect.catchAllDefect((defect) =>
-            reads.secretPaths.length === 0 ? Effect.die(defect) : Effect.fail(invalidData([], threwMessage))
+            reads.readSecret ? Effect.fail(invalidData([], threwMessage)) : Effect.die(defect)
           )
         )
       }),
