@@ -12,6 +12,7 @@ import {
 import type { SecretsManagerClientConfig } from "@aws-sdk/client-secrets-manager"
 import type { SecretRequest, SecretStoreError, SecretValue } from "@effect-secrets/core"
 import { SecretStore, SecretsUnavailable } from "@effect-secrets/core"
+import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
@@ -23,7 +24,16 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Retry from "./internal/retry.js"
-import { assignBatch, toClientError, toSecretValue, toStoreError } from "./internal/sdk.js"
+import {
+  assignBatch,
+  EndpointNotHttp,
+  endpointProblem,
+  guardEndpoint,
+  toClientError,
+  toSecretValue,
+  toStoreError,
+  unreadable
+} from "./internal/sdk.js"
 
 /**
  * How store calls are retried: exponential backoff with full jitter (drawn from Effect's `Random`), on transient
@@ -158,6 +168,14 @@ const checked = <A extends Pick<AwsSecretStoreOptions, "timeout" | "retry">>(
 export const make = (options: AwsSecretStoreOptions = {}): Effect.Effect<SecretStore.Service, never, Scope.Scope> =>
   Effect.gen(function*() {
     const resolved = yield* Either.match(validate(options), { onLeft: Effect.die, onRight: Effect.succeed })
+    // An endpoint that is not an http(s) URL with a host ("localhost:4566" has the scheme "localhost:"): every read
+    // fails with SecretsMisconfigured and nothing is built. Provider functions, the endpoint variables and the shared
+    // config file are checked on each request, once the SDK has resolved them under its own rules (guardEndpoint).
+    const problem = options.client === undefined ? endpointProblem(options.clientConfig?.endpoint) : undefined
+    if (problem !== undefined) {
+      const error = problem === "invalid" ? { code: "ERR_INVALID_URL" } : new EndpointNotHttp()
+      return { fetch: (request: SecretRequest) => Effect.fail(toClientError(request, error)) }
+    }
     // The SDK refuses some settings when the client is built (an empty region): every read then fails with that.
     const built = options.client !== undefined
       ? Either.right(options.client)
@@ -193,11 +211,13 @@ export const make = (options: AwsSecretStoreOptions = {}): Effect.Effect<SecretS
           request,
           (abortSignal) =>
             client.send(
-              new GetSecretValueCommand({
-                SecretId: request.secretId,
-                VersionId: request.versionId,
-                VersionStage: request.versionStage
-              }),
+              guardEndpoint(
+                new GetSecretValueCommand({
+                  SecretId: request.secretId,
+                  VersionId: request.versionId,
+                  VersionStage: request.versionStage
+                })
+              ),
               { abortSignal }
             ),
           (out) => toSecretValue(request, out)
@@ -224,7 +244,9 @@ export const make = (options: AwsSecretStoreOptions = {}): Effect.Effect<SecretS
           const out = yield* withRetries(attempt(
             batch,
             (abortSignal) =>
-              client.send(new BatchGetSecretValueCommand({ SecretIdList: ids, NextToken: token }), { abortSignal }),
+              client.send(guardEndpoint(new BatchGetSecretValueCommand({ SecretIdList: ids, NextToken: token })), {
+                abortSignal
+              }),
             Either.right
           ))
           if (Array.isArray(out.SecretValues)) entries.push(...out.SecretValues)
@@ -244,13 +266,27 @@ export const make = (options: AwsSecretStoreOptions = {}): Effect.Effect<SecretS
       }).pipe(
         Effect.timeoutOption(deadline),
         // At the deadline, the answers in hand stay; the ids still unanswered time out as their own reads would have.
+        // The map holds the requested ids only, each with an answer about that very id (the contract's "one entry per
+        // requested id"): a value or error naming another id would never be delivered by the id it is under.
         Effect.map(() => {
+          const result = new Map<string, Exit.Exit<SecretValue, SecretStoreError>>()
           for (const secretId of secretIds) {
-            if (!answers.has(secretId)) {
-              answers.set(secretId, Exit.fail(new SecretsUnavailable({ secretId, reason: "timeout" })))
-            }
+            const answer = answers.get(secretId)
+            const about = answer === undefined
+              ? undefined
+              : Exit.isSuccess(answer)
+              ? answer.value.secretId
+              : Option.getOrUndefined(Option.map(Cause.failureOption(answer.cause), (error) => error.secretId))
+            result.set(
+              secretId,
+              answer === undefined
+                ? Exit.fail(new SecretsUnavailable({ secretId, reason: "timeout" }))
+                : about !== undefined && about !== secretId
+                ? Exit.fail(unreadable(secretId, "the answer is about another secret or version"))
+                : answer
+            )
           }
-          return answers as ReadonlyMap<string, Exit.Exit<SecretValue, SecretStoreError>>
+          return result as ReadonlyMap<string, Exit.Exit<SecretValue, SecretStoreError>>
         })
       )
     }

@@ -168,13 +168,14 @@ describe("AgentSecretStore against the agent route", () => {
         assert.isTrue(error._tag === "SecretsUnavailable" && error.reason === "network", String(error))
       }).pipe(Effect.scoped))
 
-    it.effect("an endpoint without the agent route (HTTP 404) is SecretRequestRejected, not SecretNotFound", () =>
+    it.effect("an endpoint without the agent route (HTTP 404) is transient: not SecretNotFound, and evicts nothing", () =>
       Effect.gen(function*() {
         const local = yield* LocalSecretsManager
         const agent = yield* store({ endpoint: `${local.url}/not-the-agent` }, { AWS_TOKEN: token })
         const error = yield* Effect.flip(agent.fetch({ secretId: "prod/api-key" }))
-        assert.strictEqual(error._tag, "SecretRequestRejected")
+        assert.isTrue(error._tag === "SecretsUnavailable" && error.reason === "unavailable", String(error))
         assert.match(error.message, /404/)
+        assert.match(error.message, /check the endpoint/)
       }).pipe(Effect.scoped, Effect.provide(LocalSecretsManager.layer({ secrets: seed, agentToken: token }))))
   })
 

@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import * as util from "node:util"
 import type { ErrorRow } from "../src/internal/sdk.js"
-import { errorTable } from "../src/internal/sdk.js"
+import { errorTable, statusFallback } from "../src/internal/sdk.js"
 import { goodAnswer } from "./storeContract.js"
 import { awsError, json, stubServer } from "./stubServer.js"
 
@@ -66,6 +66,27 @@ const countedClient = (config: SecretsManagerClientConfig) => {
   return { client, sent }
 }
 
+// The SDK reads the endpoint variables (and the region's) from process.env itself: set for one test, then restored.
+const withEnvironment = <A, E, R>(variables: Record<string, string | undefined>, effect: Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => {
+      const saved = { ...process.env }
+      for (const [key, value] of Object.entries(variables)) {
+        if (value === undefined) delete process.env[key]
+        else process.env[key] = value
+      }
+      return saved
+    }),
+    () => effect,
+    (saved) =>
+      Effect.sync(() => {
+        for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
+        Object.assign(process.env, saved)
+      })
+  )
+
+const credentials = { accessKeyId: "test", secretAccessKey: "test" }
+
 const row = (name: string): ErrorRow => {
   const found = errorTable.find((row) => row.name === name)
   assert.isDefined(found, name)
@@ -97,8 +118,7 @@ describe("every AWS error name maps as the table says, through the SDK over HTTP
         awsError("BrandNewException", 403),
         awsError("BrandNewException", 429),
         awsError("BrandNewException", 502),
-        awsError(`Weird<${marker}>`, 400),
-        json(404, "")
+        awsError(`Weird<${marker}>`, 400)
       ]
       const stub = yield* stubServer(({ index }) => answers[index] ?? json(500, {}))
       const store = yield* storeWith({ clientConfig: stub.clientConfig, retry: { maxAttempts: 1 } })
@@ -109,10 +129,75 @@ describe("every AWS error name maps as the table says, through the SDK over HTTP
         "SecretAccessDenied",
         "SecretsUnavailable:throttled",
         "SecretsUnavailable:server",
-        "SecretRequestRejected",
         "SecretRequestRejected"
       ])
       for (const error of errors) assertClean(error)
+    }).pipe(Effect.scoped))
+})
+
+describe("an error name the table does not know, or none, is placed by its status as statusFallback says", () => {
+  // Statuses Secrets Manager never answers its API with: not its answer, so transient and no eviction.
+  const others = [404, 405, 409, 410, 413, 418, 302]
+  const cases = [
+    ...[400, 401, 403, 407, 408, 429, 500, 502, 503, 504, ...others].map((status) => ({ status, named: true })),
+    ...[400, 401, 403, 407, 408, 429, 500, 503, ...others].map((status) => ({ status, named: false }))
+  ]
+  for (const { named, status } of cases) {
+    const fallback = statusFallback.find((row) => row.matches(status))!
+    const transient = fallback.maps._tag === "SecretsUnavailable"
+    it.effect(
+      `${named ? "BrandNewException" : "no error name"} with HTTP ${status} is ${fallback.maps._tag}${
+        transient ? `("${fallback.maps._tag === "SecretsUnavailable" ? fallback.maps.reason : ""}"), retried` : ""
+      }`,
+      () =>
+        Effect.gen(function*() {
+          // A nameless answer as a misrouted endpoint gives it: an empty JSON body, or a page of HTML.
+          const body = named ? JSON.stringify({ __type: "BrandNewException", message: marker }) : status % 2 === 0
+            ? "{}"
+            : `<html><body>${marker}</body></html>`
+          const stub = yield* stubServer(() => ({ status, body }))
+          const store = yield* storeWith({ clientConfig: stub.clientConfig })
+          const error = yield* failure(store)
+          assert.strictEqual(error._tag, fallback.maps._tag, String(error))
+          if (error._tag === "SecretsUnavailable" && fallback.maps._tag === "SecretsUnavailable") {
+            assert.strictEqual(error.reason, fallback.maps.reason)
+            assert.strictEqual(error.detail, fallback.maps.detail)
+          }
+          if (error._tag === "SecretAccessDenied" || error._tag === "SecretRequestRejected") {
+            assert.include(error.reason ?? "", named ? "BrandNewException" : `HTTP ${status}`)
+          }
+          assert.strictEqual(isTransient(error), transient)
+          assert.strictEqual(stub.calls("GetSecretValue"), transient ? 2 : 1)
+          assertClean(error)
+        }).pipe(Effect.scoped)
+    )
+  }
+
+  it("a 404 from a misrouted endpoint is not SecretRequestRejected: Secrets Manager never answers with it", () => {
+    const row = statusFallback.find((row) => row.matches(404))!
+    assert.isTrue(row.maps._tag === "SecretsUnavailable" && row.maps.reason === "unavailable")
+  })
+
+  it.effect("a misrouted endpoint (nameless 404s) serves the cached value stale instead of evicting it", () =>
+    Effect.gen(function*() {
+      let misrouted = false
+      const stub = yield* stubServer(() => misrouted ? json(404, { message: "Not Found" }) : json(200, goodAnswer))
+      const options = { timeToLive: "60 seconds", jitter: 0, refreshAhead: 1, maxStale: "10 minutes" } as const
+      const context = yield* Layer.build(
+        SecretsService.layer(options).pipe(
+          Layer.provide(AwsSecretStore.layer({ timeout: "1 hour", retry, clientConfig: stub.clientConfig }))
+        )
+      )
+      const secrets = Context.get(context, SecretsService)
+      yield* secrets.get("prod/api-key")
+      misrouted = true
+      yield* TestClock.adjust("60 seconds")
+      const stale = yield* Effect.flatMap(
+        Effect.fork(Effect.either(secrets.getString("prod/api-key"))),
+        (fiber) => TestIo.finish(fiber)
+      )
+      assert.isTrue(stale._tag === "Right" && Redacted.value(stale.right) === "key-v1", String(stale))
+      assert.strictEqual((yield* secrets.stats).staleReads, 1)
     }).pipe(Effect.scoped))
 })
 
@@ -200,26 +285,6 @@ describe("this process could not sign the request: transient, named, and no evic
 })
 
 describe("a store set up wrongly is SecretsMisconfigured: not retried, and says what is wrong", () => {
-  const withEnvironment = <A, E, R>(variables: Record<string, string | undefined>, effect: Effect.Effect<A, E, R>) =>
-    Effect.acquireUseRelease(
-      Effect.sync(() => {
-        const saved = { ...process.env }
-        for (const [key, value] of Object.entries(variables)) {
-          if (value === undefined) delete process.env[key]
-          else process.env[key] = value
-        }
-        return saved
-      }),
-      () => effect,
-      (saved) =>
-        Effect.sync(() => {
-          for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
-          Object.assign(process.env, saved)
-        })
-    )
-
-  const credentials = { accessKeyId: "test", secretAccessKey: "test" }
-
   it.effect("no region anywhere: one send, SecretsMisconfigured naming AWS_REGION", () =>
     withEnvironment(
       {
@@ -284,6 +349,143 @@ describe("a store set up wrongly is SecretsMisconfigured: not retried, and says 
     }).pipe(Effect.scoped))
 })
 
+describe("an endpoint that is not an http(s) URL with a host is SecretsMisconfigured: nothing sent, nothing retried", () => {
+  const secretPassword = "pa55-Yk3"
+  // No variable or config file of the machine decides an endpoint here but the test's own.
+  const clean = {
+    AWS_ENDPOINT_URL: undefined,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: undefined,
+    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: undefined,
+    AWS_PROFILE: undefined,
+    AWS_CONFIG_FILE: "/nonexistent/effect-secrets/config",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/effect-secrets/credentials"
+  }
+  const port = (stub: { readonly url: string }) => Number(new URL(stub.url).port)
+  const assertRefused = (error: SecretStoreError) => {
+    assertMaps(error, row("endpoint not http(s)"))
+    assert.isFalse(isTransient(error))
+    assertClean(error, secretPassword, "admin")
+  }
+
+  it.effect("clientConfig.endpoint: host:port without a scheme, another scheme, an EndpointV2 or V1 of one", () =>
+    withEnvironment(
+      clean,
+      Effect.gen(function*() {
+        // Before the check, the SDK sent the signed request to the stub over HTTP whatever the scheme said.
+        const stub = yield* stubServer(() => json(200, goodAnswer))
+        const endpoints: ReadonlyArray<NonNullable<SecretsManagerClientConfig["endpoint"]>> = [
+          "localhost:4566",
+          `localhost:${port(stub)}`,
+          `ftp://admin:${secretPassword}@127.0.0.1:${port(stub)}`,
+          `file:///var/run/${marker}`,
+          { url: new URL(`ftp://127.0.0.1:${port(stub)}`) },
+          { protocol: "ftp:", hostname: "127.0.0.1", port: port(stub), path: "/" },
+          { protocol: "http:", hostname: "", port: port(stub), path: "/" }
+        ]
+        for (const endpoint of endpoints) {
+          const store = yield* storeWith({ clientConfig: { endpoint, region: "us-east-1", credentials } })
+          assertRefused(yield* failure(store))
+          assert.isUndefined(store.fetchBatch, "prefetch reads alone, each read failing the same way")
+        }
+        assert.strictEqual(stub.calls(), 0, "nothing was sent")
+      })
+    ).pipe(Effect.scoped))
+
+  it.effect("a provider function, the endpoint variables, a client of your own: checked on the request the SDK built", () =>
+    withEnvironment(
+      clean,
+      Effect.gen(function*() {
+        const stub = yield* stubServer(() => json(200, goodAnswer))
+        const ftp = `ftp://admin:${secretPassword}@127.0.0.1:${port(stub)}`
+        const provider = () => Promise.resolve({ protocol: "ftp:", hostname: "127.0.0.1", port: port(stub), path: "/" })
+        const byProvider = yield* storeWith({ clientConfig: { endpoint: provider, region: "us-east-1", credentials } })
+        assertRefused(yield* failure(byProvider))
+
+        const own = countedClient({ endpoint: ftp, region: "us-east-1", credentials })
+        assertRefused(yield* failure(yield* storeWith({ client: own.client })))
+        assert.strictEqual(own.sent.count, 1, "not retried")
+        own.client.destroy()
+
+        for (
+          const variables of [
+            { AWS_ENDPOINT_URL: ftp },
+            { AWS_ENDPOINT_URL: `localhost:${port(stub)}` },
+            // The service's own variable comes first.
+            { AWS_ENDPOINT_URL_SECRETS_MANAGER: ftp, AWS_ENDPOINT_URL: stub.url }
+          ]
+        ) {
+          yield* withEnvironment(
+            variables,
+            Effect.gen(function*() {
+              const store = yield* storeWith({ clientConfig: { region: "us-east-1", credentials } })
+              assertRefused(yield* failure(store))
+              // A batch goes through the same check: the call fails as a whole, as a misconfigured store.
+              const batch = yield* Effect.flip(store.fetchBatch!(["prod/api-key", "prod/db"]))
+              assertRefused(batch)
+            })
+          )
+        }
+        assert.strictEqual(stub.calls(), 0, "nothing was sent")
+      })
+    ).pipe(Effect.scoped))
+
+  it.effect("the SDK's rules decide which endpoint applies; a variable it does not read is not checked", () =>
+    withEnvironment(
+      clean,
+      Effect.gen(function*() {
+        const stub = yield* stubServer(() => json(200, goodAnswer))
+        const read = (options: AwsSecretStore.AwsSecretStoreOptions) =>
+          Effect.flatMap(storeWith(options), (store) => store.fetch({ secretId: "prod/api-key" }))
+        // clientConfig.endpoint: the variables are not read.
+        yield* withEnvironment(
+          { AWS_ENDPOINT_URL: "localhost:4566", AWS_ENDPOINT_URL_SECRETS_MANAGER: "ftp://127.0.0.1:1" },
+          read({ clientConfig: stub.clientConfig })
+        )
+        // The service's variable over the global one; the global one alone.
+        yield* withEnvironment(
+          { AWS_ENDPOINT_URL_SECRETS_MANAGER: stub.url, AWS_ENDPOINT_URL: "localhost:4566" },
+          read({ clientConfig: { region: "us-east-1", credentials } })
+        )
+        yield* withEnvironment(
+          { AWS_ENDPOINT_URL: stub.url },
+          read({ clientConfig: { region: "us-east-1", credentials } })
+        )
+        assert.strictEqual(stub.calls("GetSecretValue"), 3)
+
+        // Told to ignore the configured endpoints, the SDK goes to Secrets Manager's own (recorded here, not sent).
+        const sentTo: Array<string> = []
+        const requestHandler = {
+          handle: (request: { readonly protocol: string; readonly hostname: string }) => {
+            sentTo.push(`${request.protocol}//${request.hostname}`)
+            return Promise.reject(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }))
+          }
+        }
+        const ignoring = [
+          withEnvironment(
+            { AWS_ENDPOINT_URL: "localhost:4566", AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "true" },
+            storeWith({ clientConfig: { region: "us-east-1", credentials, requestHandler } as never })
+          ),
+          withEnvironment(
+            { AWS_ENDPOINT_URL: "localhost:4566" },
+            storeWith({
+              clientConfig: {
+                region: "us-east-1",
+                credentials,
+                requestHandler,
+                ignoreConfiguredEndpointUrls: true
+              } as never
+            })
+          )
+        ]
+        for (const build of ignoring) {
+          const error = yield* failure(yield* build)
+          assert.isTrue(error._tag === "SecretsUnavailable" && error.reason === "network", String(error))
+        }
+        assert.deepStrictEqual([...new Set(sentTo)], ["https://secretsmanager.us-east-1.amazonaws.com"])
+      })
+    ).pipe(Effect.scoped))
+})
+
 describe("the README's error table", () => {
   it("mirrors the mapping table row by row", () => {
     const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8")
@@ -293,6 +495,20 @@ describe("the README's error table", () => {
         ? `\`SecretsUnavailable\` ("${entry.maps.reason}")`
         : `\`${entry.maps._tag}\``
       const line = `| \`${entry.name}\` | ${entry.status ?? "(in process)"} | ${core} | ${transient ? "yes" : "no"} | ${
+        transient ? "no" : "yes"
+      } | ${entry.why} |`
+      assert.include(readme, line)
+    }
+  })
+
+  it("and the status fallback row by row", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8")
+    for (const entry of statusFallback) {
+      const transient = entry.maps._tag === "SecretsUnavailable"
+      const core = entry.maps._tag === "SecretsUnavailable"
+        ? `\`SecretsUnavailable\` ("${entry.maps.reason}")`
+        : `\`${entry.maps._tag}\``
+      const line = `| ${entry.status} | ${core} | ${transient ? "yes" : "no"} | ${
         transient ? "no" : "yes"
       } | ${entry.why} |`
       assert.include(readme, line)

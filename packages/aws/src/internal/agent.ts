@@ -12,7 +12,7 @@
  */
 import type { SecretValueEntry } from "@aws-sdk/client-secrets-manager"
 import type { SecretRequest, SecretStoreError, SecretValue } from "@effect-secrets/core"
-import { SecretRequestRejected, SecretsUnavailable } from "@effect-secrets/core"
+import { SecretsUnavailable } from "@effect-secrets/core"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Predicate from "effect/Predicate"
@@ -112,10 +112,13 @@ export const toStoreErrorFromAgent = (request: SecretRequest, status: number, te
           detail:
             "the agent refused the SSRF token (X-Aws-Parameters-Secrets-Token): check AWS_TOKEN or the token option"
         })
+      // Not the agent's answer about the secret (it answers a missing secret with a 400 ResourceNotFoundException):
+      // something else listens on the endpoint. Nothing is evicted for it, as for any answer from a wrong endpoint.
       case 404:
-        return new SecretRequestRejected({
+        return new SecretsUnavailable({
           secretId,
-          reason: "HTTP 404: the endpoint has no agent route /secretsmanager/get (check the endpoint)"
+          reason: "unavailable",
+          detail: "HTTP 404: the endpoint has no agent route /secretsmanager/get (check the endpoint)"
         })
       case 502:
         return new SecretsUnavailable({ secretId, reason: "network" })

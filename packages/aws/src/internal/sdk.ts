@@ -54,6 +54,78 @@ const network: Mapping = { _tag: "SecretsUnavailable", reason: "network" }
 const credentials = (detail: string): Mapping => ({ _tag: "SecretsUnavailable", reason: "credentials", detail })
 const misconfigured = (reason: string): Mapping => ({ _tag: "SecretsMisconfigured", reason })
 
+// The table's name for an endpoint this store refuses to send to: not an AWS name, so no answer can carry it.
+const endpointNotHttp = "endpoint not http(s)"
+
+/**
+ * Raised in this process, before anything is sent, for an endpoint that is not an `http:` or `https:` URL with a
+ * host. Its message never holds the URL: it may have userinfo.
+ *
+ * @internal
+ */
+export class EndpointNotHttp extends Error {
+  constructor() {
+    super("the endpoint is not an http:// or https:// URL with a host")
+    this.name = "EndpointNotHttp"
+  }
+}
+
+const httpScheme = (protocol: unknown): boolean =>
+  typeof protocol === "string" && (protocol.toLowerCase() === "http:" || protocol.toLowerCase() === "https:")
+
+// A URL-like value (a URL, the SDK's `{ protocol, hostname, ... }`): false when it has an http(s) scheme and a host.
+const notHttp = (url: { readonly protocol?: unknown; readonly hostname?: unknown }): boolean =>
+  !httpScheme(url.protocol) || typeof url.hostname !== "string" || url.hostname === ""
+
+/**
+ * What is wrong with a `clientConfig.endpoint`, as far as it can be told without calling anything: `"invalid"` (the
+ * SDK would fail to parse it: `ERR_INVALID_URL`), `"scheme"` (it parses, as something other than an http(s) URL with a
+ * host: `"localhost:4566"` has the scheme `localhost:`), or `undefined` (fine, unset, or a provider function, which
+ * the SDK calls at each request and `guardEndpoint` checks there). An empty string is unset, as the SDK reads it.
+ *
+ * @internal
+ */
+export const endpointProblem = (endpoint: unknown): "invalid" | "scheme" | undefined => {
+  if (endpoint === undefined || endpoint === null || endpoint === "" || typeof endpoint === "function") {
+    return undefined
+  }
+  if (typeof endpoint === "string") {
+    try {
+      return notHttp(new URL(endpoint)) ? "scheme" : undefined
+    } catch {
+      return "invalid"
+    }
+  }
+  if (!Predicate.isRecord(endpoint) && !(endpoint instanceof URL)) return undefined
+  // An EndpointV2 (`{ url }`), or a URL or EndpointV1 (`{ protocol, hostname, port, path }`).
+  if (!(endpoint instanceof URL) && "url" in endpoint) return endpointProblem(endpoint.url)
+  return Predicate.hasProperty(endpoint, "protocol") || Predicate.hasProperty(endpoint, "hostname")
+    ? notHttp(endpoint as { readonly protocol?: unknown; readonly hostname?: unknown }) ? "scheme" : undefined
+    : undefined
+}
+
+/**
+ * A middleware for one command's stack, in the build step (after the SDK resolved the endpoint from every source it
+ * reads: `clientConfig.endpoint`, a provider function, `AWS_ENDPOINT_URL_SECRETS_MANAGER` / `AWS_ENDPOINT_URL`, the
+ * shared config file, under its own rules such as `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`; before signing and before
+ * anything is sent): a request to anything but an http(s) URL with a host fails with `EndpointNotHttp`.
+ *
+ * @internal
+ */
+export const guardEndpoint = <
+  C extends { readonly middlewareStack: { add(middleware: never, options: never): unknown } }
+>(
+  command: C
+): C => {
+  const middleware = (next: (args: unknown) => Promise<unknown>) => (args: unknown): Promise<unknown> => {
+    const request = Predicate.hasProperty(args, "request") ? args.request : undefined
+    return Predicate.isRecord(request) && notHttp(request) ? Promise.reject(new EndpointNotHttp()) : next(args)
+  }
+  const options = { step: "build", name: "effectSecretsEndpointGuard", priority: "high", override: true } as const
+  command.middlewareStack.add(middleware as never, options as never)
+  return command
+}
+
 const signing = "AWS could not authenticate this process's request; the secret is not refused to the principal"
 
 /**
@@ -237,6 +309,16 @@ export const errorTable: ReadonlyArray<ErrorRow> = [
     why: "nothing was sent; the URL is not in the reason since it may hold credentials"
   },
   {
+    name: endpointNotHttp,
+    status: undefined,
+    maps: misconfigured(
+      "the endpoint is not an http:// or https:// URL with a host (clientConfig.endpoint, " +
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER or AWS_ENDPOINT_URL); a URL without a scheme, such as localhost:4566, reads " +
+        "as one whose scheme is \"localhost:\""
+    ),
+    why: "nothing was sent (\"localhost:4566\" parses with the scheme \"localhost:\"); the URL is not in the reason"
+  },
+  {
     name: "EndpointError",
     status: undefined,
     maps: misconfigured("the SDK found no Secrets Manager endpoint for these settings (region, FIPS, dual-stack)"),
@@ -361,6 +443,10 @@ export const toSecretValue = (
 // AWS error names are letters and digits; anything else is not echoed into an error.
 const awsName = /^[A-Za-z][A-Za-z0-9]{0,99}$/
 
+// Not error names: what the SDK names an error answer that carries none, and JavaScript's own errors (a body that is
+// not JSON fails to parse with a SyntaxError that keeps the answer's status).
+const unnamed: ReadonlySet<string> = new Set(["Unknown", "UnknownError", "SyntaxError", "TypeError", "RangeError"])
+
 const statusOf = (error: unknown): number | undefined =>
   Predicate.hasProperty(error, "$metadata") && Predicate.hasProperty(error.$metadata, "httpStatusCode") &&
     typeof error.$metadata.httpStatusCode === "number"
@@ -369,7 +455,8 @@ const statusOf = (error: unknown): number | undefined =>
 
 // The table's key for an error: its AWS name, or how the SDK raised it in this process.
 const keyOf = (error: unknown): string | undefined => {
-  if (typeof error === "string") return awsName.test(error) ? error : undefined
+  if (typeof error === "string") return awsName.test(error) && !unnamed.has(error) ? error : undefined
+  if (error instanceof EndpointNotHttp) return endpointNotHttp
   const name = Predicate.hasProperty(error, "name") && string(error.name) ? error.name : undefined
   const code = Predicate.hasProperty(error, "code") && string(error.code) ? error.code : undefined
   const message = Predicate.hasProperty(error, "message") && string(error.message) ? error.message : ""
@@ -381,7 +468,7 @@ const keyOf = (error: unknown): string | undefined => {
     return code !== undefined && byName.has(code) ? code : undefined
   }
   if (code !== undefined && byName.has(code) && !byName.has(name)) return code
-  return awsName.test(name) ? name : undefined
+  return awsName.test(name) && !unnamed.has(name) ? name : undefined
 }
 
 const make = (request: SecretRequest, name: string, mapping: Mapping): SecretStoreError => {
@@ -410,7 +497,8 @@ const make = (request: SecretRequest, name: string, mapping: Mapping): SecretSto
 
 /**
  * Maps an SDK exception (or an error code of a batch entry) to the core's errors, through `errorTable` by name: AWS's
- * error names are its contract, the messages are not. A name not in the table is placed by its HTTP status.
+ * error names are its contract, the messages are not. A name not in the table (or none) is placed by its HTTP status,
+ * through `statusTable`.
  *
  * @internal
  */
@@ -428,16 +516,87 @@ export const toStoreError = (request: SecretRequest, error: unknown): SecretStor
     return make(request, row.name, row.maps)
   }
   const label = key ?? (status === undefined ? "an unnamed error" : `HTTP ${status}`)
-  // A 2xx the SDK could not deserialize (not JSON, bad base64): garbage on the wire.
-  if (status !== undefined && status >= 200 && status < 300) return unreadable(request.secretId)
-  if (status === 403) return make(request, label, denied)
-  if (status === 429) return make(request, label, throttled)
-  if (status !== undefined && status >= 500) return make(request, label, server)
-  // Any other 4xx is a request Secrets Manager will keep refusing; anything else we cannot place is treated as
-  // transient, so the cache rides it out on the previous value.
-  if (status !== undefined && status >= 400) return make(request, label, rejected)
-  return new SecretsUnavailable({ secretId: request.secretId, reason: "unavailable" })
+  const fallback = status === undefined ? noStatus : statusTable.find((row) => row.matches(status)) ?? otherStatus
+  return make(request, label, fallback.maps)
 }
+
+/**
+ * One row of the fallback for an error whose name `errorTable` does not know (or that has none: the SDK names those
+ * `Unknown`): its HTTP status, what it becomes, and why.
+ *
+ * @internal
+ */
+export interface StatusRow {
+  readonly status: string
+  readonly matches: (status: number) => boolean
+  readonly maps: Mapping
+  readonly why: string
+}
+
+const is = (code: number) => (status: number) => status === code
+
+/**
+ * The statuses Secrets Manager answers its API with keep their meaning; any other status did not come from Secrets
+ * Manager (a wrong endpoint, host, port or path, a proxy): it says nothing about the secret, so it is transient and
+ * evicts nothing. The README's second error table mirrors this one row by row.
+ *
+ * @internal
+ */
+export const statusTable: ReadonlyArray<StatusRow> = [
+  {
+    status: "2xx",
+    matches: (status) => status >= 200 && status < 300,
+    maps: { _tag: "SecretsUnavailable", reason: "unavailable", detail: "the answer could not be read" },
+    why: "an answer the SDK could not read (not JSON, bad base64): garbage on the wire"
+  },
+  {
+    status: "400",
+    matches: is(400),
+    maps: rejected,
+    why: "the status Secrets Manager refuses requests with: it will keep refusing this one"
+  },
+  {
+    status: "401",
+    matches: is(401),
+    maps: credentials("HTTP 401: the endpoint could not authenticate this process"),
+    why: "authentication, not a refusal of the secret"
+  },
+  { status: "403", matches: is(403), maps: denied, why: "a refusal; a revoked secret is never served stale" },
+  {
+    status: "407",
+    matches: is(407),
+    maps: credentials("HTTP 407: a proxy between this process and the endpoint wants credentials"),
+    why: "a proxy, not Secrets Manager"
+  },
+  { status: "408", matches: is(408), maps: timeout, why: "the request took too long to arrive" },
+  { status: "429", matches: is(429), maps: throttled, why: "over the request rate" },
+  { status: "5xx", matches: (status) => status >= 500 && status < 600, maps: server, why: "the server failed" }
+]
+
+const otherStatus: StatusRow = {
+  status: "any other (3xx, 404, 405, ...)",
+  matches: () => true,
+  maps: {
+    _tag: "SecretsUnavailable",
+    reason: "unavailable",
+    detail: "an HTTP status Secrets Manager does not answer with: check the endpoint (host, port, path, proxy)"
+  },
+  why: "not Secrets Manager's answer (a wrong endpoint, a proxy): it says nothing about the secret"
+}
+
+const noStatus: StatusRow = {
+  status: "none",
+  matches: () => false,
+  maps: { _tag: "SecretsUnavailable", reason: "unavailable" },
+  why: "an exception that cannot be placed: ridden out on the previous value"
+}
+
+/**
+ * The fallback's rows in order, the catch-alls included: what the README's table lists.
+ *
+ * @internal
+ */
+export const statusFallback: ReadonlyArray<StatusRow> = [...statusTable, otherStatus, noStatus]
 
 /**
  * An exception from building the client: always a setup error, placed by the table when it knows it.
@@ -465,11 +624,35 @@ export interface BatchAnswers {
   readonly unanswered: ReadonlyArray<string>
 }
 
+// Where a secret lives: its ARN up to ":secret:" (partition, region, account).
+const scopeOf = (arn: unknown): string | undefined => {
+  if (!string(arn)) return undefined
+  const at = arn.indexOf(":secret:")
+  return at === -1 ? undefined : arn.slice(0, at + 1)
+}
+
+// The names (lowercased) a requested ARN id may stand for, in whatever account or region it names: all after
+// ":secret:" (as a partial ARN), and that without a suffix (as a full ARN). Undefined when it cannot be read: any name.
+const namesOfArnId = (id: string): ReadonlyArray<string> | undefined => {
+  const at = id.indexOf(":secret:")
+  if (at === -1 || id.length <= at + 8) return undefined
+  const rest = id.slice(at + 8).toLowerCase()
+  return suffix.test(rest) && rest.length > 7 ? [rest, rest.slice(0, -7)] : [rest]
+}
+
 /**
  * Gives each requested id the answer that is unambiguously its own: an entry claimed by exact name or full ARN, or by
- * partial ARN when that entry is the id's only candidate and no other requested id claims it; an error entry whose
+ * partial ARN when that entry is the id's only candidate and either no other requested id claims it or the id cannot
+ * be a full ARN itself (it has no six-character suffix); an error entry whose
  * `SecretId` is exactly the id, when no entry claims it. Every other id (no answer, several candidates, an unreadable
  * entry) is left to be read alone. Only requested ids are ever answered.
+ *
+ * A name is resolved in the caller's own account and region, an ARN in the account and region it names, and an entry
+ * does not say which id it answers. So a name that an ARN id of the batch may also stand for (its name part, in any
+ * account or region: `db` and `arn:...:222222222222:secret:db-AbCdEf`) claims only the entry of that name in the
+ * caller's scope, and only when the batch shows that scope: the one account and region of the entries that can only
+ * answer names (requested names no ARN id may stand for). Without it, the name is read alone; and when those entries
+ * come from several scopes (never so from Secrets Manager), every name is.
  *
  * @internal
  */
@@ -485,6 +668,27 @@ export const assignBatch = (
     const key = JSON.stringify([entry.ARN, entry.Name, entry.VersionId])
     if (!distinct.has(key)) distinct.set(key, entry)
   }
+  // The names an ARN id of the batch may stand for: an entry of such a name may be that ARN's answer.
+  const contested = new Set<string>()
+  let contestsAll = false
+  for (const secretId of secretIds) {
+    if (!secretId.startsWith("arn:")) continue
+    const names = namesOfArnId(secretId)
+    if (names === undefined) contestsAll = true
+    else for (const name of names) contested.add(name)
+  }
+  const isContested = (secretId: string) =>
+    !secretId.startsWith("arn:") && (contestsAll || contested.has(secretId.toLowerCase()))
+  // The caller's account and region, when the batch shows them: where the uncontested names were resolved.
+  const scopes = new Set<string>()
+  for (const secretId of secretIds) {
+    if (secretId.startsWith("arn:") || isContested(secretId)) continue
+    for (const entry of distinct.values()) {
+      const scope = scopeOf(entry.ARN)
+      if (scope !== undefined && claim(secretId, entry.Name, entry.ARN) !== undefined) scopes.add(scope)
+    }
+  }
+  const home = scopes.size === 1 ? [...scopes][0] : undefined
   const candidates = new Map<string, Array<{ readonly key: string; readonly kind: "exact" | "partial" }>>()
   const claimers = new Map<string, number>()
   for (const secretId of secretIds) {
@@ -508,11 +712,23 @@ export const assignBatch = (
   const unanswered: Array<string> = []
   for (const secretId of secretIds) {
     const found = candidates.get(secretId) ?? []
+    // A contested name's own candidates: those in the caller's scope, when it is known; none otherwise. Names
+    // answered from several scopes (never so from Secrets Manager) leave every name to be read alone.
+    const own = isContested(secretId)
+      ? found.filter(({ key }) => home !== undefined && scopeOf(distinct.get(key)?.ARN) === home)
+      : scopes.size > 1 && !secretId.startsWith("arn:")
+      ? []
+      : found
     const errorCodes = codes.get(secretId)
-    const only = found.length === 1 && errorCodes === undefined ? found[0] : undefined
-    if (only !== undefined && (only.kind === "exact" || claimers.get(only.key) === 1)) {
+    const only = own.length === 1 && errorCodes === undefined ? own[0] : undefined
+    // A partial ARN without a suffix of its own is no secret's full ARN: its one candidate is its secret, whichever
+    // other id also claims it. One that may be a full ARN takes an entry no other id could have brought.
+    if (
+      only !== undefined &&
+      (only.kind === "exact" || claimers.get(only.key) === 1 || partialArn(secretId) === undefined)
+    ) {
       const value = toSecretValue({ secretId }, distinct.get(only.key) as SecretValueEntry)
-      if (Either.isRight(value)) answered.set(secretId, value)
+      if (Either.isRight(value) && value.right.secretId === secretId) answered.set(secretId, value)
       else unanswered.push(secretId)
       continue
     }
