@@ -22,7 +22,8 @@ export interface SecretsOptions {
   readonly capacity?: number | undefined
   /**
    * Fraction of the TTL after which a read still returns the cached value at once but also starts one background
-   * refresh, so steady traffic never waits at the TTL boundary. In (0, 1]; 1 turns it off. Default: 0.8.
+   * refresh, so steady traffic never waits at the TTL boundary. In (0, 1]; 1 turns it off. Default: 0.95 (15 s ahead
+   * of a 5-minute TTL: ample for a load, and few calls beyond the TTL's minimum).
    */
   readonly refreshAhead?: number | undefined
   /**
@@ -32,7 +33,9 @@ export interface SecretsOptions {
   readonly maxStale?: Duration.DurationInput | undefined
   /**
    * Each entry's TTL is drawn uniformly in [ttl * (1 - jitter), ttl] from Effect's `Random`, so entries loaded
-   * together do not all expire together. In [0, 1). Default: 0.1.
+   * together do not all expire together; and with jitter above 0, a cold entry's refresh-ahead point is drawn in
+   * [0, refreshAhead) of its TTL (start-up spread), so processes started together do not refresh together. In
+   * [0, 1); 0 makes every deadline exact (tests). Default: 0.05.
    */
   readonly jitter?: number | undefined
   /**
@@ -61,9 +64,9 @@ export interface SecretsOptions {
 export const defaults = {
   timeToLive: Duration.minutes(5),
   capacity: 1024,
-  refreshAhead: 0.8,
+  refreshAhead: 0.95,
   maxStale: Duration.minutes(15),
-  jitter: 0.1,
+  jitter: 0.05,
   failureBackoff: { base: Duration.seconds(1), max: Duration.minutes(1) },
   secretIdLabel: false,
   traceHits: false

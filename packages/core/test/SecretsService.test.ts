@@ -175,6 +175,32 @@ describe("SecretsService", () => {
       ))
   })
 
+  describe("rule 4b: start-up spread", () => {
+    it.effect("a cold entry's refresh-ahead point is drawn in [0, refreshAhead) of its TTL; a refreshed one's is not", () =>
+      withCache(
+        { db: "v1" },
+        { timeToLive: "100 seconds", jitter: 0.1, refreshAhead: 0.8 },
+        (secrets, store) =>
+          Effect.gen(function*() {
+            yield* secrets.get("db") // draws 0 (lifetime 100 s) and 0.5: refresh-ahead from 100 * 0.8 * 0.5 = 40 s
+            yield* TestClock.adjust("39 seconds")
+            yield* secrets.get("db")
+            assert.strictEqual(yield* store.fetchCount("db"), 1, "not before its drawn point")
+            yield* TestClock.adjust("1 second")
+            yield* secrets.get("db") // starts the refresh; it replaces a value, so it draws its TTL only (0: 100 s)
+            yield* Effect.yieldNow()
+            assert.strictEqual(yield* store.fetchCount("db"), 2, "one background refresh at 40 s")
+            yield* TestClock.adjust("79 seconds")
+            yield* secrets.get("db")
+            assert.strictEqual(yield* store.fetchCount("db"), 2, "the refreshed entry waits its full 80 s")
+            yield* TestClock.adjust("1 second")
+            yield* secrets.get("db")
+            yield* Effect.yieldNow()
+            assert.strictEqual(yield* store.fetchCount("db"), 3)
+          })
+      ).pipe(Effect.withRandom(Random.fixed([0, 0.5]))))
+  })
+
   describe("rule 5: failure backoff", () => {
     it.effect("a failure is shared inside its backoff window, doubling per consecutive failure up to max", () =>
       withCache(
@@ -266,7 +292,7 @@ describe("SecretsService", () => {
     it.effect("access denied on a background refresh drops the value before its TTL", () =>
       withCache(
         { db: "v1" },
-        { timeToLive: "100 seconds", jitter: 0, maxStale: "1 hour" },
+        { timeToLive: "100 seconds", jitter: 0, refreshAhead: 0.8, maxStale: "1 hour" },
         (secrets, store) =>
           Effect.gen(function*() {
             yield* secrets.get("db")

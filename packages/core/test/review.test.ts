@@ -103,7 +103,7 @@ describe("rule 8: closing the layer", () => {
       })
       const scope = yield* Scope.make()
       const context = yield* Layer.buildWithScope(
-        SecretsService.layer({ timeToLive: "100 seconds", jitter: 0 }).pipe(Layer.provide(store)),
+        SecretsService.layer({ timeToLive: "100 seconds", jitter: 0, refreshAhead: 0.8 }).pipe(Layer.provide(store)),
         scope
       )
       const secrets = context.unsafeMap.get(SecretsService.key) as SecretsService.Service

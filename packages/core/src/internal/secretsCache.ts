@@ -2,9 +2,10 @@
  * The cache policy, top to bottom. Each rule carries the name the README gives it.
  *
  * - Entries live in a `Map` keyed by secret id and version selector. A fresh entry is returned from it directly
- *   (the hit path: one `Map` lookup, one clock read, no `Cache` call, no allocation).
- * - Everything else goes through a load. Effect's `Cache` keeps one load per key at a time (lookup deduplication);
- *   its key is a `Load`, one per generation of a slot, compared by reference.
+ *   (the hit path: one `Map` lookup, one clock read, no allocation; for `yield*`, no run-loop step either).
+ * - Everything else goes through a load: one `Load` per generation of a slot, run by exactly one fiber of the service
+ *   (the first caller claims it; every later caller joins that fiber). That is the whole in-flight table: a load is
+ *   let go with its last waiter, so memory follows what is in flight and nothing else.
  * - Loads run in fibers the service owns (a `FiberSet` in the layer's scope), never on a caller's fiber: interrupting
  *   a caller interrupts only that caller's wait. Closing the layer interrupts loads and background refreshes.
  * - A load commits its result to its slot only if it is still the slot's current load and the slot is still in the
@@ -13,12 +14,12 @@
  * @internal
  */
 import * as Arr from "effect/Array"
-import * as Cache from "effect/Cache"
 import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Effectable from "effect/Effectable"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -32,6 +33,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as StreamEmit from "effect/StreamEmit"
 import * as Tracer from "effect/Tracer"
+import * as Utils from "effect/Utils"
 import type { SecretsError, SecretStoreError } from "../SecretsError.js"
 import { isTransient, SecretDecodeError, SecretsMisconfigured, SecretsUnavailable } from "../SecretsError.js"
 import * as SecretsMetrics from "../SecretsMetrics.js"
@@ -133,10 +135,8 @@ class Slot {
 // One generation of a slot: the key of the `Cache` that deduplicates its load. A slot gets a new `Load` each time a
 // load commits, so a finished load is never joined again.
 class Load {
-  started = false
+  fiber: Fiber.RuntimeFiber<LoadResult> | undefined = undefined // set by the first caller: the load is claimed
   parent: Tracer.AnySpan | undefined = undefined // the span of the caller that started it
-  // The in-flight table this load runs in, fixed when it is first run: tables are renewed while loads are in flight.
-  table: Cache.Cache<Load, LoadResult> | undefined = undefined
   constructor(readonly slot: Slot) {}
 }
 
@@ -207,28 +207,6 @@ export const make = (
     const fibers = yield* FiberSet.make()
     const run = yield* FiberSet.runtime(fibers)<never>()
 
-    // Rule "one load per key": the Cache runs `startLoad` once per `Load` while callers wait on it together.
-    const makeInflight = Cache.make<Load, LoadResult>({
-      capacity: Number.MAX_SAFE_INTEGER,
-      timeToLive: Duration.infinity,
-      lookup: (load) => startLoad(load)
-    })
-    let inflight = yield* makeInflight
-    // Effect 3's Cache keeps two recency-list nodes per load until it runs over capacity, which an in-flight table
-    // never does: after 256 loads new loads go to a fresh table. Each load keeps the table it started in, so an old
-    // table lives only as long as its last load in flight, however busy the service (memory stays bounded).
-    let loadsSinceFresh = 0
-    const renewInflight = Effect.suspend(() =>
-      loadsSinceFresh >= 256
-        ? Effect.map(makeInflight, (fresh) => {
-          if (loadsSinceFresh >= 256) {
-            inflight = fresh
-            loadsSinceFresh = 0
-          }
-        })
-        : Effect.void
-    )
-
     // Loads whose answer a prefetch batch brings instead of a store call of their own.
     const batchAnswers = new WeakMap<Load, Deferred.Deferred<SecretValue, SecretStoreError>>()
 
@@ -237,9 +215,7 @@ export const make = (
         const slot = load.slot
         // Joined too late: the load this caller saw has committed already; its result is in the slot.
         if (slot.load !== load || slots.get(slot.key) !== slot) return Effect.succeed(superseded)
-        load.started = true
         count("loads", slot)
-        loadsSinceFresh++
         const startedAt = now()
         const answer = batchAnswers.get(load)
         const attributes = { "secret.id": slot.request.secretId }
@@ -250,8 +226,8 @@ export const make = (
           ? Effect.withSpan(store.fetch(slot.request), "SecretStore.fetch", { attributes })
           : Deferred.await(answer)
         return Effect.flatMap(Effect.exit(call), (exit) =>
-          Effect.flatMap(random.next, (draw) => {
-            commit(load, exit, startedAt, draw)
+          Effect.flatMap(draws(load, exit), ([draw, spread]) => {
+            commit(load, exit, startedAt, draw, spread)
             return Effect.as(
               Effect.annotateCurrentSpan(
                 Exit.isSuccess(exit)
@@ -269,52 +245,69 @@ export const make = (
           )
       })
 
-    // Runs (or joins) the slot's current load in a fiber of the service, then drops the Cache entry: the Cache only
-    // ever holds loads in flight, never values.
+    // Rule "one load per key": the first caller claims the load and runs it in a fiber of the service; every other
+    // caller joins that fiber (an interruptible wait of its own, nothing more). A caller of a load that has committed
+    // meanwhile gets that load's own result.
     const loadInBackground = (load: Load, parent?: Tracer.AnySpan): Fiber.RuntimeFiber<LoadResult> => {
-      if (!load.started && load.parent === undefined) load.parent = parent
-      // Fixed now, not when the fiber runs: two callers of one load must meet in one table.
-      const table = load.table ??= inflight
-      return run(
-        Effect.flatMap(table.getEither(load), (either) =>
-          Either.isRight(either)
-            ? Effect.as(Effect.zipRight(table.invalidate(load), renewInflight), either.right)
-            : Effect.succeed(either.left))
-      )
+      if (load.fiber !== undefined) return load.fiber
+      load.parent = parent
+      load.fiber = run(startLoad(load))
+      return load.fiber
     }
 
-    // A caller waits for the slot's current load. Only the first needs a fiber of the service to run it; once it has
-    // started, the others wait on its Cache entry directly (an interruptible wait of their own, nothing more).
     const awaitLoad = (load: Load, parent?: Tracer.AnySpan): Effect.Effect<LoadResult> =>
-      load.started && load.table !== undefined
-        ? Effect.flatMap(
-          load.table.getOption(load),
-          (found) => found._tag === "Some" ? Effect.succeed(found.value) : Fiber.join(loadInBackground(load, parent))
-        )
-        : Fiber.join(loadInBackground(load, parent))
+      Fiber.join(loadInBackground(load, parent))
 
-    const commit = (load: Load, exit: Exit.Exit<SecretValue, SecretStoreError>, startedAt: number, draw: number) => {
+    // The draws a commit needs: the jitter of the TTL, and for a cold entry (rule "start-up spread") where its
+    // refresh-ahead point falls. Drawn only when used, so a fixed `Random` in a test sees one draw per load otherwise.
+    const draws = (load: Load, exit: Exit.Exit<SecretValue, SecretStoreError>) =>
+      Effect.flatMap(random.next, (draw) =>
+        Exit.isSuccess(exit) && spreads && load.slot.entry === undefined && load.slot.load === load
+          ? Effect.map(random.next, (spread) =>
+            [draw, spread] as const)
+          : Effect.succeed([draw, 1] as const))
+    const spreads = options.jitter > 0 && options.refreshAhead < 1
+
+    const commit = (
+      load: Load,
+      exit: Exit.Exit<SecretValue, SecretStoreError>,
+      startedAt: number,
+      draw: number,
+      spread: number
+    ) => {
       const slot = load.slot
       batchAnswers.delete(load)
-      if (slot.load !== load) return
+      if (slot.load !== load) {
+        return
+      }
       slot.load = new Load(slot)
       // Rule "generations": invalidated or evicted while loading; the result goes to the waiters only.
-      if (slots.get(slot.key) !== slot) return
+      if (slots.get(slot.key) !== slot) {
+        return
+      }
       if (Exit.isSuccess(exit)) {
         // Rule "changes": a load that finds another version than the last one is a rotation.
         const previous = slot.lastVersionId
         slot.lastVersionId = exit.value.versionId
-        if (listeners.has(slot.key)) watchedVersions.set(slot.key, exit.value.versionId)
+        if (listeners.has(slot.key)) {
+          watchedVersions.set(slot.key, exit.value.versionId)
+        }
         if (previous !== undefined && previous !== exit.value.versionId) {
-          for (const listener of listeners.get(slot.key) ?? []) listener.single(exit.value)
+          for (const listener of listeners.get(slot.key) ?? []) {
+            listener.single(exit.value)
+          }
         }
         // Rule "jitter": this entry's TTL is drawn in [ttl * (1 - jitter), ttl].
         const lifetime = ttl * (1 - options.jitter * draw)
+        // Rule "start-up spread": an entry that replaces no value (a cold key: every key of a process that just
+        // started) has its refresh-ahead point drawn in [0, refreshAhead) of its lifetime, so processes started
+        // together refresh at spread-out times from the first round on, instead of in waves for hours.
+        const refreshAfter = lifetime * options.refreshAhead * (slot.entry === undefined ? spread : 1)
         // Rule "TTL": the age counts from when the store call started: the value is no older than that.
         slot.entry = {
           secret: exit.value,
           views: viewsOf(exit.value),
-          refreshAt: startedAt + lifetime * options.refreshAhead,
+          refreshAt: startedAt + refreshAfter,
           expiresAt: startedAt + lifetime,
           staleUntil: startedAt + lifetime + maxStale
         }
@@ -323,7 +316,9 @@ export const make = (
         SecretsMetrics.loadDuration.unsafeUpdate((now() - startedAt) / 1e9, slot.labels)
         return
       }
-      if (Exit.isInterrupted(exit)) return
+      if (Exit.isInterrupted(exit)) {
+        return
+      }
       SecretsMetrics.loadDuration.unsafeUpdate((now() - startedAt) / 1e9, slot.labels)
       count("loadFailures", slot, labelled(slot, "error", failureTag(exit.cause)))
       slot.consecutiveFailures++
@@ -362,23 +357,33 @@ export const make = (
       again: () => Effect.Effect<Views, SecretsError>
     ): Effect.Effect<Views, SecretsError> => {
       if (result !== superseded) {
-        if (Exit.isFailure(result)) return onFailure(slot, result.cause)
+        if (Exit.isFailure(result)) {
+          return onFailure(slot, result.cause)
+        }
         // Every waiter of a committed load shares the entry's views; a discarded load's waiters get their own.
         const entry = slot.entry
         return Effect.succeed(
           entry !== undefined && entry.secret === result.value ? entry.views : viewsOf(result.value)
         )
       }
-      if (slots.get(slot.key) !== slot) return again()
-      if (slot.failure !== undefined) return onFailure(slot, slot.failure.cause)
+      if (slots.get(slot.key) !== slot) {
+        return again()
+      }
+      if (slot.failure !== undefined) {
+        return onFailure(slot, slot.failure.cause)
+      }
       return slot.entry !== undefined ? Effect.succeed(slot.entry.views) : again()
     }
 
     // Rule "refresh-ahead": past `refreshAhead` of its TTL, a hit also starts one background refresh.
     const refreshAhead = (slot: Slot, at: number, parent: Tracer.AnySpan | undefined) => {
-      if (slot.refreshing || (slot.failure !== undefined && at < slot.failure.retryAt)) return
+      if (slot.refreshing || (slot.failure !== undefined && at < slot.failure.retryAt)) {
+        return
+      }
       slot.refreshing = true
-      if (!slot.load.started) count("backgroundRefreshes", slot)
+      if (slot.load.fiber === undefined) {
+        count("backgroundRefreshes", slot)
+      }
       loadInBackground(slot.load, parent).addObserver(() => {
         slot.refreshing = false
       })
@@ -389,7 +394,9 @@ export const make = (
       if (slots.size >= options.capacity) {
         let oldest: Slot | undefined
         for (const slot of slots.values()) {
-          if (oldest === undefined || slot.lastUsed < oldest.lastUsed) oldest = slot
+          if (oldest === undefined || slot.lastUsed < oldest.lastUsed) {
+            oldest = slot
+          }
         }
         if (oldest !== undefined) {
           slots.delete(oldest.key)
@@ -407,9 +414,27 @@ export const make = (
     const slotFor = (secretId: string, options: VersionSelector | undefined): Either.Either<Slot, SecretsError> => {
       const key = cacheKey(secretId, options)
       const existing = key === undefined ? undefined : slots.get(key)
-      if (existing !== undefined && sameRequest(existing.request, secretId, options)) return Either.right(existing)
+      if (existing !== undefined && sameRequest(existing.request, secretId, options)) {
+        return Either.right(existing)
+      }
       // Rule "validate first": a bad id fails before any store call (a valid one always has a key).
-      return Either.map(validateRequest(secretId, options), (request) => insert(request, key!))
+      return Either.map(validateRequest(secretId, options), (request) =>
+        insert(request, key!))
+    }
+
+    // The fast path, for `yield*`: the prebuilt view of an entry that is fresh and not yet due for refresh-ahead, or
+    // `undefined` when the ordinary read must decide (a miss, refresh-ahead, traced hits, a closed service). Every
+    // rule of a hit holds here as in `read`: the same freshness test on the same clock, LRU stamp and hit count.
+    const ready = <K extends keyof Views>(view: K, secretId: string, options: VersionSelector | undefined) => {
+      if (closed || traceHits) return undefined
+      const key = options === undefined ? secretId : cacheKey(secretId, options)
+      const slot = key === undefined ? undefined : slots.get(key)
+      if (slot === undefined || !sameRequest(slot.request, secretId, options)) return undefined
+      const entry = slot.entry
+      if (entry === undefined || !(now() < entry.refreshAt)) return undefined
+      slot.lastUsed = ++tick
+      count("hits", slot)
+      return pick(entry.views, view)
     }
 
     // The hit path: one Map lookup, one clock read, and the entry's prebuilt effect.
@@ -484,7 +509,8 @@ export const make = (
         Effect.forEach(
           loads,
           (load) =>
-            Effect.flatMap(Effect.exit(store.fetch(load.slot.request)), (exit) => deliver(load, exit)),
+            Effect.flatMap(Effect.exit(store.fetch(load.slot.request)), (exit) =>
+              deliver(load, exit)),
           { concurrency: Math.max(1, loads.length), discard: true }
         )
       const fetchBatch = store.fetchBatch
@@ -560,7 +586,7 @@ export const make = (
           entries.push([secretId, found])
           if (Either.isLeft(found)) continue
           found.right.lastUsed = ++tick
-          if (isCold(found.right, at) && !found.right.load.started) cold.add(found.right)
+          if (isCold(found.right, at) && found.right.load.fiber === undefined) cold.add(found.right)
         }
         // What answers each cold slot, as found when its chunk started: the batch's own answer, or a reader's load.
         const claims = new Map<Slot, Deferred.Deferred<SecretValue, SecretStoreError> | Load>()
@@ -572,7 +598,7 @@ export const make = (
           for (const slot of slots) {
             if (!isCold(slot, at)) continue
             const current = slot.load
-            if (current.started || batchAnswers.has(current)) { // a reader got there first: its read answers
+            if (current.fiber !== undefined) { // a reader got there first: its read answers
               claims.set(slot, current)
               continue
             }
@@ -647,8 +673,8 @@ export const make = (
         const slot = found.right
         const at = now()
         const due = slot.lastForcedAt === undefined || at - slot.lastForcedAt >= Duration.toMillis(minInterval) * 1e6
-        if (slot.load.started || due) {
-          if (!slot.load.started) slot.lastForcedAt = at
+        if (slot.load.fiber !== undefined || due) {
+          if (slot.load.fiber === undefined) slot.lastForcedAt = at
           return Effect.flatMap(refresh(secretId, options), (views) => views.value)
         }
         const settled = afterLoad(slot, superseded, failWith, () => refresh(secretId, options))
@@ -674,8 +700,13 @@ export const make = (
         })
       })
 
+    const reader: Reader = {
+      ready: ready as Reader["ready"],
+      read: (view, secretId, options) => closed ? usedAfterClose : read(view, secretId, options)
+    }
+
     return {
-      read: (view, secretId, options) => Effect.suspend(() => closed ? usedAfterClose : read(view, secretId, options)),
+      read: (view, secretId, options) => new Read(reader, view, secretId, options),
       prefetch,
       forceRefresh: (secretId, options, minInterval) =>
         Effect.suspend(() => closed ? usedAfterClose : forceRefresh(secretId, options, minInterval)),
@@ -703,6 +734,44 @@ export const make = (
   })
 
 const failWith = (_: Slot, cause: Cause.Cause<SecretStoreError>) => Effect.failCause(cause)
+
+interface Reader {
+  readonly ready: (
+    view: keyof Views,
+    secretId: string,
+    options: VersionSelector | undefined
+  ) => Effect.Effect<unknown, SecretsError> | undefined
+  readonly read: (
+    view: keyof Views,
+    secretId: string,
+    options: VersionSelector | undefined
+  ) => Effect.Effect<unknown, SecretsError>
+}
+
+/**
+ * One read of a secret, as `get` and its siblings return it: an ordinary lazy effect (each run reads the cache anew,
+ * so an effect built once and run again sees expiry, rotation and invalidation), whose iterator also looks at the
+ * cache when a `yield*` runs it. A fresh entry then answers with its prebuilt view, an `Exit`, which Effect's
+ * generator takes without a run-loop step; anything else yields the ordinary effect. `pipe`, `flatMap` and
+ * `runPromise` only ever see the ordinary effect.
+ */
+class Read<A> extends Effectable.Class<A, SecretsError> {
+  constructor(
+    readonly reader: Reader,
+    readonly view: keyof Views,
+    readonly secretId: string,
+    readonly options: VersionSelector | undefined
+  ) {
+    super()
+  }
+  commit(): Effect.Effect<A, SecretsError> {
+    return this.reader.read(this.view, this.secretId, this.options) as Effect.Effect<A, SecretsError>
+  }
+  override [Symbol.iterator](): Effect.EffectGenerator<Effect.Effect<A, SecretsError>> {
+    const view = this.reader.ready(this.view, this.secretId, this.options) ?? this
+    return new Utils.SingleShotGen(new Utils.YieldWrap(view)) as never
+  }
+}
 
 // A batch's failure, told to one of its secrets: the same error, naming that secret (every field kept: a reason, a
 // credentials detail).
