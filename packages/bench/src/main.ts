@@ -1,273 +1,40 @@
 /**
- * `pnpm bench`: the hit path and a cold stampede of `@effect-secrets/core`, side by side with Powertools'
- * `SecretsProvider` and with bare Effect / JavaScript floors, in one process. Prints a markdown report on stdout
- * (progress goes to stderr).
+ * `pnpm bench`: the hit path (quiet and under load), a cold stampede, memory per entry, and a simulated fleet against
+ * the API quota, for `@effect-secrets/core` side by side with Powertools' `SecretsProvider` and bare Effect /
+ * JavaScript floors, in one process. Prints a markdown report on stdout (progress goes to stderr).
+ *
+ * `BENCH_ONLY=hit,load,stampede,memory,fleet` runs some sections only (`load` needs `hit`: it is added).
  */
-import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets"
-import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager"
-import { AwsSecretStore } from "@effect-secrets/aws"
-import type { SecretValue } from "@effect-secrets/core"
-import { SecretsService, SecretStore } from "@effect-secrets/core"
-import { Cache, Duration, Effect, Either, Layer, Redacted } from "effect"
 import { readFileSync } from "node:fs"
 import * as os from "node:os"
-import { makeClient, sdkWarnings } from "./aws.js"
-import { fiberLoop, median, now, promiseLoop, settings, syncLoop } from "./measure.js"
-import type { Stub } from "./stub.js"
-import { secretStringOf, startStub } from "./stub.js"
+import { FLEET, fleet } from "./fleet.js"
+import type { CaseId, HitCase } from "./hit.js"
+import { makeHitBench } from "./hit.js"
+import { withSpinner } from "./load.js"
+import { median, settings } from "./measure.js"
+import { memory } from "./memory.js"
+import { fmt, int, print, progress, ratioAgainst, table } from "./report.js"
+import type { StampedeResult } from "./stampede.js"
+import { medianWall, STAMPEDE, STAMPEDE_ROUNDS, stampedes, STUB_DELAY_MS } from "./stampede.js"
+import { startStub } from "./stub.js"
 
-const STAMPEDE = 10_000
-const STUB_DELAY_MS = 5
-const STAMPEDE_TIMEOUT_MS = 60_000
-const count = STAMPEDE.toLocaleString("en-US")
+// Eight minutes for the default run; a larger fleet (BENCH_FLEET_PROCESSES, BENCH_FLEET_HOURS) gets proportionally more.
+const GUARD_SECONDS = Math.round(480 * Math.max(1, (FLEET.processes * FLEET.hours) / (200 * 2)))
 
 // A bug must not leave the process hanging: this timer does not keep it alive, it only fires if something else does.
+// `process.exit` runs the `exit` handlers, so a spinner of section B is killed too.
 setTimeout(() => {
-  console.error("bench: still running after 150 s; giving up")
+  console.error(`bench: still running after ${GUARD_SECONDS} s; giving up`)
   process.exit(1)
-}, 150_000).unref()
+}, GUARD_SECONDS * 1000).unref()
 
-const progress = (message: string) => console.error(`… ${message}`)
-
-const valueOf = (secretId: string): SecretValue => ({
-  secretId,
-  name: secretId,
-  arn: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${secretId}-AbCdEf`,
-  versionId: "7f4e2d1c-0000-4000-8000-000000000001",
-  versionStages: ["AWSCURRENT"],
-  createdDate: new Date(1.7e12),
-  kind: "string",
-  value: Redacted.make(secretStringOf(secretId))
-})
-
-// Fresh for the whole run: a 1 hour TTL and no refresh-ahead, so every timed read is a plain hit.
-const hitOptions = { timeToLive: Duration.hours(1), refreshAhead: 1 } as const
-
-interface Row {
-  readonly label: string
-  readonly nsPerOp: ReadonlyArray<number>
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
-// A) Hit path
-// ---------------------------------------------------------------------------------------------------------------------
-
-const hitPath = async (stub: Stub) => {
-  const rows: Array<Row> = []
-  const notes: Array<string> = []
-
-  progress("SecretsService.get / getString (one fiber)")
-  const inMemoryStore = Layer.succeed(
-    SecretStore,
-    SecretStore.of({ fetch: (request) => Effect.succeed(valueOf(request.secretId)) })
-  )
-  const service = await Effect.runPromise(
-    Effect.gen(function*() {
-      const secrets = yield* SecretsService
-      yield* secrets.get("db")
-      const get = yield* fiberLoop(() => secrets.get("db"))
-      const getString = yield* fiberLoop(() => secrets.getString("db"))
-      const stats = yield* secrets.stats
-      return { get, getString, stats }
-    }).pipe(Effect.provide(SecretsService.layer(hitOptions).pipe(Layer.provide(inMemoryStore))))
-  )
-  rows.push({ label: "`@effect-secrets/core` `yield* secrets.get(\"db\")` (one fiber)", nsPerOp: service.get })
-  rows.push({
-    label: "`@effect-secrets/core` `yield* secrets.getString(\"db\")` (one fiber)",
-    nsPerOp: service.getString
-  })
-  notes.push(
-    `\`SecretsService\` over an in-memory store: ${service.stats.loads} store load(s), ${service.stats.hits} hits, ` +
-      `${service.stats.misses} miss(es), ${service.stats.backgroundRefreshes} background refreshes.`
-  )
-
-  progress("Powertools SecretsProvider.get (warm, default maxAge)")
-  const client = makeClient(stub.endpoint)
-  const provider = new SecretsProvider({ awsSdkV3Client: client })
-  let mark = 0
-  let requestsWhileTimed = 0
-  const powertools = await promiseLoop(() => provider.get("db"), {
-    // Default maxAge is 5 s: make sure the entry is cached (and fresh) before every timed round.
-    beforeRound: async () => {
-      await provider.get("db")
-      mark = stub.requests("db")
-    },
-    afterRound: () => {
-      requestsWhileTimed += stub.requests("db") - mark
-    }
-  })
-  client.destroy()
-  rows.push({ label: "Powertools `await provider.get(\"db\")` (warm, default maxAge 5 s)", nsPerOp: powertools })
-  notes.push(
-    `Powertools: ${stub.requests("db")} GetSecretValue request(s) for "db" at the stub in total (re-primed before ` +
-      `each round when its 5 s maxAge had passed), ${requestsWhileTimed} during the timed rounds.`
-  )
-
-  progress("bare Effect Cache.get (one fiber)")
-  const cache = await Effect.runPromise(
-    Effect.gen(function*() {
-      const cache = yield* Cache.make({
-        capacity: 1024,
-        timeToLive: Duration.hours(1),
-        lookup: (secretId: string) => Effect.succeed(valueOf(secretId))
-      })
-      yield* cache.get("db")
-      return yield* fiberLoop(() => cache.get("db"))
-    })
-  )
-  rows.push({ label: "bare Effect `yield* cache.get(\"db\")` (`Cache.make`, capacity 1024, TTL 1 h)", nsPerOp: cache })
-
-  progress("floors: Effect.succeed in a fiber, Map.get + hrtime in plain JS")
-  const value = valueOf("db")
-  const succeed = await Effect.runPromise(fiberLoop(() => Effect.succeed(value)))
-  rows.push({ label: "floor: `yield* Effect.succeed(x)` (one fiber step)", nsPerOp: succeed })
-
-  const map = new Map([["db", { value, expiresAt: Number(now()) + 3.6e12 }]])
-  const plain = syncLoop((iterations) => {
-    let hits = 0
-    for (let i = 0; i < iterations; i++) {
-      const entry = map.get("db")
-      if (entry !== undefined && Number(process.hrtime.bigint()) < entry.expiresAt) hits++
-    }
-    return hits
-  })
-  rows.push({ label: "floor: `map.get(\"db\")` + `process.hrtime.bigint()` (plain JS loop)", nsPerOp: plain })
-  notes.push(
-    "A `secrets.get` hit is an `Effect.suspend` around one `Map.get` and one monotonic clock read that returns an " +
-      "`Effect.succeed` built when the value was loaded: about two fiber steps plus the plain-JS floor."
-  )
-
-  return { rows, notes }
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
-// B) Cold stampede
-// ---------------------------------------------------------------------------------------------------------------------
-
-interface StampedeResult {
-  readonly label: string
-  readonly requests: number | undefined
-  readonly wallMs: number
-  readonly failed: number
-  readonly note: string
-}
-
-const coreStampede = async (stub: Stub): Promise<StampedeResult> => {
-  progress(`SecretsService: ${STAMPEDE} concurrent gets of one cold key`)
-  const client = makeClient(stub.endpoint)
-  // Warm the client (credentials, endpoint, middleware, first socket) on another key: only the stampede is timed.
-  await client.send(new GetSecretValueCommand({ SecretId: "warm-up-core" }))
-  const layer = SecretsService.layer(hitOptions).pipe(
-    Layer.provide(AwsSecretStore.layer({ client, retry: { maxAttempts: 1 } }))
-  )
-  try {
-    return await Effect.runPromise(
-      Effect.gen(function*() {
-        const secrets = yield* SecretsService
-        const start = now()
-        const outcome = yield* Effect.all(Array.from({ length: STAMPEDE }, () => secrets.get("cold")), {
-          concurrency: "unbounded",
-          mode: "either"
-        }).pipe(Effect.timeout(Duration.millis(STAMPEDE_TIMEOUT_MS)), Effect.either)
-        const wallMs = Number(now() - start) / 1e6
-        const stats = yield* secrets.stats
-        if (Either.isLeft(outcome)) {
-          return {
-            label: "`@effect-secrets/core` `secrets.get(\"cold\")`",
-            requests: stub.requests("cold"),
-            wallMs,
-            failed: STAMPEDE,
-            note: `timed out after ${STAMPEDE_TIMEOUT_MS / 1000} s`
-          }
-        }
-        const values = outcome.right.filter(Either.isRight).map((either) => either.right)
-        const distinct = new Set(values).size
-        return {
-          label: "`@effect-secrets/core` `secrets.get(\"cold\")` (`Effect.all`, unbounded)",
-          requests: stub.requests("cold"),
-          wallMs,
-          failed: STAMPEDE - values.length,
-          note: `${stats.loads} store load(s); every caller got the same value object: ${distinct === 1 ? "yes" : "no"}`
-        }
-      }).pipe(Effect.provide(layer))
-    )
-  } finally {
-    client.destroy()
-  }
-}
-
-// What fanning 10,000 fibers out and back in costs in Effect itself, with no cache and no store: each fiber just
-// sleeps as long as the stub's delay. The wall time of the service's stampede includes this.
-const effectFloorStampede = async (): Promise<StampedeResult> => {
-  progress(`floor: Effect.all of ${STAMPEDE} sleeping fibers`)
-  const start = now()
-  await Effect.runPromise(
-    Effect.all(Array.from({ length: STAMPEDE }, () => Effect.sleep(Duration.millis(STUB_DELAY_MS))), {
-      concurrency: "unbounded",
-      mode: "either"
-    })
-  )
-  return {
-    label: `floor: bare Effect \`Effect.all\` of ${count} \`Effect.sleep(${STUB_DELAY_MS} ms)\`, unbounded`,
-    requests: undefined,
-    wallMs: Number(now() - start) / 1e6,
-    failed: 0,
-    note: "no cache, no store, no HTTP: the cost of the fan-out alone"
-  }
-}
-
-const powertoolsStampede = async (stub: Stub): Promise<StampedeResult> => {
-  progress(`Powertools: ${STAMPEDE} concurrent gets of one cold key`)
-  const client = makeClient(stub.endpoint)
-  const provider = new SecretsProvider({ awsSdkV3Client: client })
-  await client.send(new GetSecretValueCommand({ SecretId: "warm-up-powertools" }))
-  const label = "Powertools `provider.get(\"cold2\")` (`Promise.allSettled`)"
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const deadline = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), STAMPEDE_TIMEOUT_MS)
-  })
-  const warningsBefore = sdkWarnings.count
-  const start = now()
-  const all = Promise.allSettled(Array.from({ length: STAMPEDE }, () => provider.get("cold2")))
-  const outcome = await Promise.race([all, deadline])
-  const wallMs = Number(now() - start) / 1e6
-  clearTimeout(timer)
-  if (outcome === "timeout") {
-    // The stub is closed right after this; the requests still queued then fail fast with a refused connection.
-    all.then(() => client.destroy(), () => client.destroy())
-    return {
-      label,
-      requests: stub.requests("cold2"),
-      wallMs,
-      failed: STAMPEDE,
-      note: `aborted after ${STAMPEDE_TIMEOUT_MS / 1000} s`
-    }
-  }
-  client.destroy()
-  const rejected = outcome.filter((result) => result.status === "rejected")
-  const firstError = rejected[0]
-  const warnings = sdkWarnings.count - warningsBefore
-  return {
-    label,
-    requests: stub.requests("cold2"),
-    wallMs,
-    failed: rejected.length,
-    note: [
-      "no deduplication: one SDK call per caller, queued on the SDK's 50 keep-alive sockets",
-      warnings > 0 ? `${warnings} SDK socket-capacity warning(s)` : "",
-      firstError !== undefined && firstError.status === "rejected"
-        ? `first error: ${firstError.reason instanceof Error ? firstError.reason.name : "unknown"}`
-        : ""
-    ].filter((part) => part !== "").join("; ")
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
-// Report
-// ---------------------------------------------------------------------------------------------------------------------
-
-const fmt = (n: number, digits = 1) =>
-  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
+const sections = (() => {
+  const all = ["hit", "load", "stampede", "memory", "fleet"] as const
+  const only = process.env["BENCH_ONLY"]?.split(",").map((s) => s.trim()).filter((s) => s !== "")
+  const chosen = new Set<string>(only === undefined || only.length === 0 ? all : only)
+  if (chosen.has("load")) chosen.add("hit")
+  return chosen
+})()
 
 const versions = (): string => {
   const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -278,62 +45,209 @@ const versions = (): string => {
     .join(", ")
 }
 
+type Measured = ReadonlyMap<CaseId, ReadonlyArray<number>>
+
+const spread = (values: ReadonlyArray<number>) => `${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`
+
+const goals = (figures: Measured, when: string): Array<string> => {
+  const m = (id: CaseId) => median(figures.get(id) ?? [Number.NaN])
+  return [
+    `Goals (${when}, medians of this run):`,
+    "",
+    ...table(["Ratio", "`getString` built each iteration", "`getString` built once"], "lrr", [
+      [
+        "read / Powertools warm `provider.get`",
+        ratioAgainst(m("getStringFresh") / m("powertools"), 0.5),
+        ratioAgainst(m("getStringBuiltOnce") / m("powertools"), 0.5)
+      ],
+      [
+        "read / floor `Map.get` + monotonic clock",
+        ratioAgainst(m("getStringFresh") / m("floorMap"), 3),
+        ratioAgainst(m("getStringBuiltOnce") / m("floorMap"), 3)
+      ]
+    ]),
+    ""
+  ]
+}
+
+// Each case warms up once, then the timed rounds are interleaved (round 1 of every case, then round 2, ...), so a
+// change in the machine's load during the section weighs on every case alike and the ratios stay fair.
+const runCases = async (cases: ReadonlyArray<HitCase>): Promise<Map<CaseId, ReadonlyArray<number>>> => {
+  const figures = new Map<CaseId, Array<number>>(cases.map((c) => [c.id, []]))
+  for (const c of cases) {
+    progress(`warm-up: ${c.label}`)
+    await c.run({ ...c.sizes, rounds: 0 })
+  }
+  for (let round = 0; round < settings.rounds; round++) {
+    progress(`round ${round + 1} of ${settings.rounds} over ${cases.length} cases`)
+    for (const c of cases) figures.get(c.id)!.push(...(await c.run({ ...c.sizes, rounds: 1, warmup: 0 })))
+  }
+  return figures
+}
+
+const stampedeTable = (results: ReadonlyArray<StampedeResult>): Array<string> => {
+  const floor = results.find((r) => r.id === "floorDeferred")
+  const floorMs = floor === undefined ? Number.NaN : medianWall(floor)
+  const byId = (id: StampedeResult["id"]) => results.find((r) => r.id === id)
+  const ratioOf = (id: StampedeResult["id"]) => {
+    const r = byId(id)
+    return r === undefined ? Number.NaN : medianWall(r) / floorMs
+  }
+  return [
+    `### C) Cold stampede: ${int(STAMPEDE)} concurrent gets of one uncached key`,
+    "",
+    `The store answers after ${STUB_DELAY_MS} ms: the loopback stub for the SDK rows, a sleep for the in-memory ` +
+    `store. ${STAMPEDE_ROUNDS} rounds per case (a new cold key each round), interleaved across cases, except Powertools ` +
+    "(one round, last); median wall time.",
+    "",
+    ...table(
+      ["Case", "store calls per round", "median wall (ms)", "min–max", "vs floor", "failed gets", "notes"],
+      "lrrrrrl",
+      results.map((r) => [
+        r.label,
+        r.storeCalls === undefined ? "—" : r.storeCalls.map((n) => int(n)).join(", "),
+        fmt(medianWall(r)),
+        spread(r.wallMs),
+        `${fmt(medianWall(r) / floorMs, 2)}×`,
+        int(r.failed),
+        r.note
+      ])
+    ),
+    "",
+    `- Goal, ours / floor (10,000 fibers on one \`Deferred\`): in-memory store ${
+      ratioAgainst(ratioOf("coreMemory"), 1.3)
+    }; ` +
+    `over the AWS SDK and loopback HTTP ${ratioAgainst(ratioOf("coreSdk"), 1.3)} (the floor has no HTTP, so this ` +
+    "row also carries one SDK request's cost); Powertools " + `${fmt(ratioOf("powertools"), 2)}×.`,
+    "- The old floor (10,000 `Effect.sleep`s) is kept as a row: it times 10,000 timers rather than one shared wait, " +
+    "so it is not the goal's denominator.",
+    "- Each SDK client is warmed with one request for another key first, so client start-up is not timed. The SDK's " +
+    "default of 50 keep-alive sockets per client stays in place, so Powertools' 10,000 requests queue on it.",
+    ""
+  ]
+}
+
 const main = async () => {
   const cpus = os.cpus()
-  const lines: Array<string> = [
+  const started = process.hrtime.bigint()
+  print([
     "## Benchmark: `@effect-secrets/core` vs Powertools `SecretsProvider`",
     "",
     `- Machine: ${cpus[0]?.model.trim() ?? "unknown CPU"}, ${cpus.length} cores, ${os.platform()} ${os.arch()}, ` +
-    `Node ${process.version}`,
+    `Node ${process.version}; load average at start ${os.loadavg().map((l) => fmt(l, 2)).join(", ")}`,
     `- Packages: ${versions()}`,
-    `- Hit path: ${settings.warmup.toLocaleString("en-US")} warm-up operations, then ${settings.rounds} rounds of ` +
-    `${settings.iterations.toLocaleString("en-US")}; median ns/op (min–max over the rounds). All in one process.`,
+    `- Hit path: ${int(settings.warmup)} warm-up operations, then ${settings.rounds} rounds of ` +
+    `${int(settings.iterations)} (fewer for cases that cost microseconds: see ops/round); median ns/op (min–max over ` +
+    "the rounds). All in one process.",
+    "- Compare rows of the same run, not runs: the figures depend on the machine and whatever else it is running.",
     ""
-  ]
-  process.stdout.write(lines.join("\n") + "\n")
+  ])
 
   const stub = await startStub()
   try {
-    const hit = await hitPath(stub)
-    const reference = median(hit.rows[0]!.nsPerOp)
-    const hitTable = [
-      "### A) Hit path: warm cache, fresh entry (ns/op, lower is better)",
-      "",
-      "| Case | median ns/op | min–max | vs `secrets.get` |",
-      "| --- | ---: | ---: | ---: |",
-      ...hit.rows.map((row) => {
-        const m = median(row.nsPerOp)
-        return `| ${row.label} | ${fmt(m)} | ${fmt(Math.min(...row.nsPerOp))}–${fmt(Math.max(...row.nsPerOp))} | ` +
-          `${fmt(m / reference, 2)}× |`
-      }),
-      "",
-      ...hit.notes.map((note) => `- ${note}`),
-      ""
-    ]
-    process.stdout.write(hitTable.join("\n") + "\n")
+    if (sections.has("hit")) {
+      const bench = await makeHitBench(stub)
+      try {
+        const quiet = await runCases(bench.cases)
+        const reference = median(quiet.get("getStringFresh")!)
+        const floor = median(quiet.get("floorMap")!)
+        print([
+          "### A) Hit path: warm cache, fresh entry (ns/op, lower is better)",
+          "",
+          "One `Effect.runPromise` runs each loop in a single fiber. The service is `SecretsService.layer({ " +
+          "timeToLive: 1 hour, refreshAhead: 1 })` over an in-memory store, so every timed read is a hit. Each case " +
+          "warms up, then the timed rounds are interleaved across cases (round 1 of each, then round 2, ...).",
+          "",
+          ...table(
+            ["Case", "median ns/op", "min–max", "vs `getString` (built each iteration)", "vs `Map` floor", "ops/round"],
+            "lrrrrr",
+            bench.cases.map((c) => {
+              const values = quiet.get(c.id)!
+              const m = median(values)
+              return [
+                c.label,
+                fmt(m),
+                spread(values),
+                `${fmt(m / reference, 2)}×`,
+                `${fmt(m / floor, 2)}×`,
+                int(c.sizes.iterations)
+              ]
+            })
+          ),
+          "",
+          ...(await bench.notes()).map((note) => `- ${note}`),
+          "",
+          ...goals(quiet, "quiet")
+        ])
 
-    stub.setDelay(STUB_DELAY_MS)
-    const core = await coreStampede(stub)
-    const powertools = await powertoolsStampede(stub)
-    const floor = await effectFloorStampede()
-    const stampedeTable = [
-      `### B) Cold stampede: ${STAMPEDE.toLocaleString("en-US")} concurrent gets of one uncached key`,
-      "",
-      `Real AWS SDK v3 client against a loopback Secrets Manager stub that answers each GetSecretValue after ` +
-      `${STUB_DELAY_MS} ms.`,
-      "",
-      "| Case | concurrent gets | GetSecretValue requests at the stub | wall time (ms) | failed gets | notes |",
-      "| --- | ---: | ---: | ---: | ---: | --- |",
-      ...[core, powertools, floor].map((r) =>
-        `| ${r.label} | ${STAMPEDE.toLocaleString("en-US")} | ${r.requests?.toLocaleString("en-US") ?? "—"} | ` +
-        `${fmt(r.wallMs)} | ${r.failed.toLocaleString("en-US")} | ${r.note} |`
-      ),
-      ""
-    ]
-    process.stdout.write(stampedeTable.join("\n") + "\n")
+        if (sections.has("load")) {
+          const loadedIds: ReadonlyArray<CaseId> = ["getStringFresh", "getStringBuiltOnce", "powertools", "floorMap"]
+          const loaded = await withSpinner(() => runCases(bench.cases.filter((c) => loadedIds.includes(c.id))))
+          print([
+            "### B) Hit path under load: a second process spinning on one core",
+            "",
+            "`node -e \"for(;;){}\"` is spawned at the start of this section and killed at its end (and on any exit). " +
+            "Quiet figures are section A's, from the same run; rounds are interleaved here too.",
+            "",
+            ...table(
+              ["Case", "quiet median ns/op", "loaded median ns/op", "loaded min–max", "loaded / quiet"],
+              "lrrrr",
+              loadedIds.map((id) => {
+                const c = bench.cases.find((x) => x.id === id)!
+                const q = median(quiet.get(id)!)
+                const l = median(loaded.get(id)!)
+                return [c.label, fmt(q), fmt(l), spread(loaded.get(id)!), `${fmt(l / q, 2)}×`]
+              })
+            ),
+            "",
+            ...goals(loaded, "under load")
+          ])
+        }
+      } finally {
+        await bench.close()
+      }
+    }
+
+    if (sections.has("stampede")) print(stampedeTable(await stampedes(stub)))
   } finally {
     await stub.close()
   }
+
+  if (sections.has("memory")) {
+    const m = await memory()
+    const overhead = m.serviceBytes
+    print([
+      `### D) Memory: bytes per cached entry at ${int(m.entries)} entries (capacity ${int(m.entries)})`,
+      "",
+      "`process.memoryUsage().heapUsed` after two forced full collections (`--expose_gc` set at run time). The " +
+      "secrets are realistic database credentials (JSON of 4 fields, ~130 characters) with their ARN, version id and " +
+      "stage, every string distinct. They are first held in a plain array (their own bytes); then one " +
+      "`SecretsService` over a store that hands out those very objects loads all of them (the service's bytes).",
+      "",
+      ...table(["Figure", "bytes per entry"], "lr", [
+        ["the secret's own bytes, measured (a plain array of the same `SecretValue`s)", int(m.secretBytes)],
+        [
+          "the secret's own bytes, estimated (UTF-16, 2 bytes per character of value and metadata strings)",
+          int(m.secretUtf16Bytes)
+        ],
+        ["total per cached entry (own bytes measured + the service's)", int(m.secretBytes + overhead)],
+        [`overhead per entry beyond the secret's own bytes: ${ratioAgainst(overhead / 1024, 1, " KiB")}`, int(overhead)]
+      ]),
+      "",
+      `- The service held ${int(m.size)} entries, ${
+        int(m.evictions)
+      } evicted. V8 stores these ASCII strings one byte ` +
+      "per character, so the measured own bytes can be below the UTF-16 estimate.",
+      `- Heap growth under churn (as \`packages/core/test/memory.test.ts\`: 100 readers over 10,000 keys at capacity ` +
+      `${int(m.churn.capacity)}, loads always overlapping): ${fmt(m.churn.grown / m.churn.loads, 1)} bytes per load ` +
+      `(${int(m.churn.grown)} bytes over ${int(m.churn.loads)} loads; a leak of the in-flight table grew ~350).`,
+      ""
+    ])
+  }
+
+  if (sections.has("fleet")) await fleet()
+
+  progress(`done in ${fmt(Number(process.hrtime.bigint() - started) / 1e9, 1)} s (fleet: ${FLEET.processes} processes)`)
 }
 
 main().catch((error: unknown) => {

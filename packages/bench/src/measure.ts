@@ -15,6 +15,19 @@ export const settings = {
   warmup: envInt("BENCH_WARMUP", 200_000)
 } as const
 
+export interface Sizes {
+  readonly rounds: number
+  readonly iterations: number
+  readonly warmup: number
+}
+
+/** The settings with fewer operations, for cases that cost microseconds each (spans, Powertools). */
+export const scaled = (factor: number): Sizes => ({
+  rounds: settings.rounds,
+  iterations: Math.max(1_000, Math.round(settings.iterations * factor)),
+  warmup: Math.max(1_000, Math.round(settings.warmup * factor))
+})
+
 /** Where results go, so the optimizer cannot drop the work that produced them. */
 export const blackhole: { value: unknown } = { value: undefined }
 
@@ -23,9 +36,12 @@ export const now = (): bigint => process.hrtime.bigint()
 const perOp = (start: bigint, end: bigint, iterations: number): number => Number(end - start) / iterations
 
 /** Runs `op` in the calling fiber: one `yield*` per operation, as user code would. */
-export const fiberLoop = <A, E, R>(op: () => Effect.Effect<A, E, R>): Effect.Effect<Array<number>, E, R> =>
+export const fiberLoop = <A, E, R>(
+  op: () => Effect.Effect<A, E, R>,
+  sizes: Sizes = settings
+): Effect.Effect<Array<number>, E, R> =>
   Effect.gen(function*() {
-    const { iterations, rounds, warmup } = settings
+    const { iterations, rounds, warmup } = sizes
     for (let i = 0; i < warmup; i++) blackhole.value = yield* op()
     const results: Array<number> = []
     for (let round = 0; round < rounds; round++) {
@@ -36,12 +52,39 @@ export const fiberLoop = <A, E, R>(op: () => Effect.Effect<A, E, R>): Effect.Eff
     return results
   })
 
+/**
+ * Runs `op` with no generator: a chain of `Effect.flatMap(op(), k)` in one fiber, where `k` returns the rest of the
+ * chain. Each operation is one `flatMap` step plus whatever running `op()` takes in the fiber's run loop.
+ */
+export const chainLoop = <A, E, R>(
+  op: () => Effect.Effect<A, E, R>,
+  sizes: Sizes = settings
+): Effect.Effect<Array<number>, E, R> => {
+  const chain = (remaining: number): Effect.Effect<void, E, R> =>
+    remaining === 0 ? Effect.void : Effect.flatMap(op(), (a) => {
+      blackhole.value = a
+      return chain(remaining - 1)
+    })
+  return Effect.gen(function*() {
+    const { iterations, rounds, warmup } = sizes
+    yield* chain(warmup)
+    const results: Array<number> = []
+    for (let round = 0; round < rounds; round++) {
+      const start = now()
+      yield* chain(iterations)
+      results.push(perOp(start, now(), iterations))
+    }
+    return results
+  })
+}
+
 /** Runs `op` in an async function: one `await` per operation. `beforeRound` runs untimed before each timed round. */
 export const promiseLoop = async <A>(
   op: () => Promise<A>,
-  hooks: { readonly beforeRound?: () => Promise<void>; readonly afterRound?: () => void } = {}
+  hooks: { readonly beforeRound?: () => Promise<void>; readonly afterRound?: () => void } = {},
+  sizes: Sizes = settings
 ): Promise<Array<number>> => {
-  const { iterations, rounds, warmup } = settings
+  const { iterations, rounds, warmup } = sizes
   await hooks.beforeRound?.()
   for (let i = 0; i < warmup; i++) blackhole.value = await op()
   const results: Array<number> = []
@@ -56,8 +99,8 @@ export const promiseLoop = async <A>(
 }
 
 /** Runs `round(iterations)` synchronously; `round` holds its own loop so nothing but the work is timed. */
-export const syncLoop = (round: (iterations: number) => unknown): Array<number> => {
-  const { iterations, rounds, warmup } = settings
+export const syncLoop = (round: (iterations: number) => unknown, sizes: Sizes = settings): Array<number> => {
+  const { iterations, rounds, warmup } = sizes
   blackhole.value = round(warmup)
   const results: Array<number> = []
   for (let r = 0; r < rounds; r++) {
