@@ -50,7 +50,7 @@ export interface SecretsOptions {
   readonly secretIdLabel?: boolean | undefined
   /**
    * Trace every read, hits included, with a `SecretsService.get` span. Off by default: a hit costs about a Map lookup
-   * and a clock read, a span several times that. Reads that load, fail or serve stale are always traced.
+   * and a clock read, a span several times that. Reads that start a load, fail or serve stale are always traced.
    */
   readonly traceHits?: boolean | undefined
 }

@@ -1,26 +1,27 @@
 /**
- * The cache policy, top to bottom. Each rule carries the name the README gives it.
+ * The Effect 3 shell over the cache policy (`@effect-secrets/policy`): the policy decides, this carries it out with
+ * what only Effect can do.
  *
- * - Entries live in a `Map` keyed by secret id and version selector. A fresh entry is returned from it directly
- *   (the hit path: one `Map` lookup, one clock read, no allocation; for `yield*`, no run-loop step either).
- * - Everything else goes through a load: one `Load` per generation of a slot, run by exactly one fiber of the service
+ * - A fresh entry is returned from the policy's table directly (the hit path: one `Map` lookup, one clock read, no
+ *   allocation; for `yield*`, no run-loop step either: see `Read`).
+ * - Everything else goes through a load: one `Load` per generation of a key, run by exactly one fiber of the service
  *   (the first caller claims it; every later caller joins that fiber). That is the whole in-flight table: a load is
  *   let go with its last waiter, so memory follows what is in flight and nothing else.
  * - Loads run in fibers the service owns (a `FiberSet` in the layer's scope), never on a caller's fiber: interrupting
  *   a caller interrupts only that caller's wait. Closing the layer interrupts loads and background refreshes.
- * - A load commits its result to its slot only if it is still the slot's current load and the slot is still in the
- *   map (generations): an older load never overwrites what a newer one, an `invalidate` or an eviction did.
+ * - Spans, metrics, `changes` streams and batched answers for `prefetch` live here; deadlines, generations, LRU,
+ *   backoff and what a load commits live in the policy.
  *
  * @internal
  */
-import * as Arr from "effect/Array"
+import { CachePolicy } from "@effect-secrets/policy"
 import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Effectable from "effect/Effectable"
-import * as Either from "effect/Either"
+import type * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
@@ -35,13 +36,19 @@ import type * as StreamEmit from "effect/StreamEmit"
 import * as Tracer from "effect/Tracer"
 import * as Utils from "effect/Utils"
 import type { SecretsError, SecretStoreError } from "../SecretsError.js"
-import { isTransient, SecretDecodeError, SecretsMisconfigured, SecretsUnavailable } from "../SecretsError.js"
+import {
+  InvalidSecretId,
+  isTransient,
+  SecretDecodeError,
+  SecretsMisconfigured,
+  SecretsUnavailable
+} from "../SecretsError.js"
 import * as SecretsMetrics from "../SecretsMetrics.js"
 import type { ResolvedSecretsOptions } from "../SecretsOptions.js"
 import type { SecretsStats } from "../SecretsService.js"
 import type { SecretStore } from "../SecretStore.js"
-import type { SecretRequest, SecretValue, VersionSelector } from "../SecretValue.js"
-import { cacheKey, sameRequest, showId, validateRequest } from "./secretId.js"
+import type { SecretValue, VersionSelector } from "../SecretValue.js"
+import { cacheKey, showId, validateRequest } from "./secretId.js"
 
 /** @internal */
 export interface SecretsCache {
@@ -67,7 +74,7 @@ export interface SecretsCache {
 }
 
 /**
- * What a caller can ask of a secret, built once per loaded version so a hit returns a ready effect.
+ * What a caller can ask of a secret, built once per loaded version so a hit returns a ready effect (an `Exit`).
  *
  * @internal
  */
@@ -77,71 +84,68 @@ export interface Views {
   readonly binary: Effect.Effect<Redacted.Redacted<Uint8Array>, SecretDecodeError>
 }
 
-const viewsOf = (secret: SecretValue): Views => ({
-  value: Effect.succeed(secret),
-  string: secret.kind === "string"
-    ? Effect.succeed(secret.value)
-    : Effect.fail(
-      new SecretDecodeError({ secretId: secret.secretId, path: [], expected: "a SecretString (the secret is binary)" })
-    ),
-  binary: secret.kind === "binary"
-    ? Effect.succeed(secret.value)
-    : Effect.fail(
+// The view that does not match the secret's kind fails; its error (and the stack it captures) is made when first
+// asked for, not for every entry.
+class LoadedViews implements Views {
+  readonly value: Effect.Effect<SecretValue>
+  private readonly own: Effect.Effect<Redacted.Redacted<string>> | Effect.Effect<Redacted.Redacted<Uint8Array>>
+  private mismatch: Effect.Effect<never, SecretDecodeError> | undefined = undefined
+  constructor(readonly secret: SecretValue) {
+    this.value = Effect.succeed(secret)
+    this.own = Effect.succeed(secret.value) as LoadedViews["own"]
+  }
+  get string() {
+    return (this.secret.kind === "string" ? this.own : this.failure()) as Views["string"]
+  }
+  get binary() {
+    return (this.secret.kind === "binary" ? this.own : this.failure()) as Views["binary"]
+  }
+  private failure() {
+    return this.mismatch ??= Effect.fail(
       new SecretDecodeError({
-        secretId: secret.secretId,
+        secretId: this.secret.secretId,
         path: [],
-        expected: "a SecretBinary (the secret is a string)"
+        expected: this.secret.kind === "binary"
+          ? "a SecretString (the secret is binary)"
+          : "a SecretBinary (the secret is a string)"
       })
     )
-})
+  }
+}
+
+const viewsOf = (secret: SecretValue): Views => new LoadedViews(secret)
 
 // TypeScript cannot follow a generic key into a record of effects; this is the one place that says it holds.
 const pick = <K extends keyof Views>(views: Views, view: K) =>
   views[view] as unknown as Effect.Effect<Effect.Effect.Success<Views[K]>, SecretsError>
 
-// Deadlines are monotonic nanoseconds (`Clock.currentTimeNanos`), never wall time: a wall-clock step back must not
-// extend a TTL.
-interface Entry {
+// What the policy keeps per key for this shell: the value with its views (built once, so a hit allocates nothing),
+// the failure as its full cause, and the key's load in flight and metric labels.
+interface Loaded {
   readonly secret: SecretValue
-  readonly views: Views // built once, so a hit allocates nothing
-  readonly refreshAt: number
-  readonly expiresAt: number
-  readonly staleUntil: number
+  readonly views: Views
 }
-
-interface Failure {
-  readonly cause: Cause.Cause<SecretStoreError>
-  readonly retryAt: number
-}
-
-class Slot {
-  entry: Entry | undefined = undefined
-  failure: Failure | undefined = undefined
-  consecutiveFailures = 0
-  refreshing = false
-  lastUsed = 0
-  lastForcedAt: number | undefined = undefined // when a forced refresh last went to the store
-  lastVersionId: string | undefined = undefined // the version last loaded, to tell a rotation from a reload
+type Slot = CachePolicy.Slot<Loaded, Cause.Cause<SecretStoreError>, Attachment>
+interface Attachment {
   load: Load
-  constructor(
-    readonly key: string,
-    readonly request: SecretRequest,
-    readonly labels: ReadonlyArray<MetricLabel.MetricLabel> // one array per slot: Effect caches metric hooks by it
-  ) {
-    this.load = new Load(this)
-  }
+  readonly labels: ReadonlyArray<MetricLabel.MetricLabel> // one array per key: Effect caches metric hooks by it
 }
 
-// One generation of a slot: the key of the `Cache` that deduplicates its load. A slot gets a new `Load` each time a
-// load commits, so a finished load is never joined again.
+// One generation of a key's load. The first caller claims it (`fiber`); everyone else joins that fiber.
 class Load {
-  fiber: Fiber.RuntimeFiber<LoadResult> | undefined = undefined // set by the first caller: the load is claimed
+  fiber: Fiber.RuntimeFiber<LoadResult> | undefined = undefined
   parent: Tracer.AnySpan | undefined = undefined // the span of the caller that started it
-  constructor(readonly slot: Slot) {}
+  constructor(readonly slot: Slot, readonly generation: number) {}
 }
 
 const superseded = Symbol("superseded")
 type LoadResult = Exit.Exit<SecretValue, SecretStoreError> | typeof superseded
+
+// The policy's name for a failure: transient and defects are ridden out on the previous value, the rest revokes it.
+const kindOf = (cause: Cause.Cause<SecretStoreError>): CachePolicy.FailureKind => {
+  const error = Cause.failureOption(cause)
+  return error._tag === "None" ? "defect" : isTransient(error.value) ? "transient" : "revocation"
+}
 
 /** @internal */
 export const make = (
@@ -151,15 +155,43 @@ export const make = (
   random: Random.Random
 ): Effect.Effect<SecretsCache, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const ttl = Duration.toMillis(options.timeToLive) * 1e6
-    const maxStale = Duration.toMillis(options.maxStale) * 1e6
-    const backoffBase = Duration.toMillis(options.failureBackoff.base) * 1e6
-    const backoffMax = Duration.toMillis(options.failureBackoff.max) * 1e6
+    const nanos = (duration: Duration.Duration) => Duration.toMillis(duration) * 1e6
     const now = (): number => Number(clock.unsafeCurrentTimeNanos())
     const traceHits = options.traceHits
+    const noLabels: ReadonlyArray<MetricLabel.MetricLabel> = []
 
-    const slots = new Map<string, Slot>()
-    let tick = 0 // recency for LRU: a hit stamps its slot, eviction takes the smallest stamp
+    // Subscribers of `changes`, by cache key, and the version last loaded for each watched key: it outlives the key's
+    // slot, so a rotation is still seen after an invalidate or an eviction replaced it.
+    const listeners = new Map<string, Set<StreamEmit.Emit<never, never, SecretValue, void>>>()
+    const watchedVersions = new Map<string, string>()
+
+    const policy = new CachePolicy.CachePolicy<Loaded, Cause.Cause<SecretStoreError>, Attachment>(
+      {
+        ttl: nanos(options.timeToLive),
+        refreshAhead: options.refreshAhead,
+        maxStale: nanos(options.maxStale),
+        jitter: options.jitter,
+        backoffBase: nanos(options.failureBackoff.base),
+        backoffMax: nanos(options.failureBackoff.max),
+        capacity: options.capacity
+      },
+      (slot) => ({
+        load: new Load(slot, slot.generation),
+        labels: options.secretIdLabel ? [MetricLabel.make("secret_id", slot.request.secretId)] : noLabels
+      }),
+      (key) => watchedVersions.get(key),
+      now()
+    )
+
+    // The key's current load: a new one once the last has committed (the policy moved the key's generation on).
+    const currentLoad = (slot: Slot): Load => {
+      const load = slot.attachment.load
+      if (load.generation === slot.generation) return load
+      const next = new Load(slot, slot.generation)
+      slot.attachment.load = next
+      return next
+    }
+
     const counters = {
       hits: 0,
       misses: 0,
@@ -169,27 +201,12 @@ export const make = (
       backgroundRefreshes: 0,
       evictions: 0
     }
-
-    // Subscribers of `changes`, by cache key, and the version last loaded for each watched key: it outlives the slot,
-    // so a rotation is still seen after an invalidate or an eviction replaced the slot.
-    const listeners = new Map<string, Set<StreamEmit.Emit<never, never, SecretValue, void>>>()
-    const watchedVersions = new Map<string, string>()
-
-    // Closing the layer drops every value, ends every `changes` stream, and later reads fail loudly instead of
-    // reading a dead service.
-    let closed = false
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        closed = true
-        for (const slot of slots.values()) slot.entry = undefined
-        slots.clear()
-        for (const emits of listeners.values()) for (const emit of emits) emit.end()
-        listeners.clear()
-      })
-    )
     // Every event is counted twice: in this service's `stats`, and in the process-wide Effect Metric (SecretsMetrics).
-    const noLabels: ReadonlyArray<MetricLabel.MetricLabel> = []
-    const labelled = (slot: Slot, name: string, value: string) => [...slot.labels, MetricLabel.make(name, value)]
+    const labelled = (
+      slot: Slot,
+      name: string,
+      value: string
+    ) => [...slot.attachment.labels, MetricLabel.make(name, value)]
     const metrics = {
       hits: SecretsMetrics.hits,
       misses: SecretsMetrics.misses,
@@ -199,10 +216,29 @@ export const make = (
       backgroundRefreshes: SecretsMetrics.backgroundRefreshes,
       evictions: SecretsMetrics.evictions
     } as const
-    const count = (event: keyof typeof metrics, slot: Slot | undefined, labels = slot?.labels ?? noLabels) => {
+    const count = (
+      event: keyof typeof metrics,
+      slot: Slot | undefined,
+      labels = slot?.attachment.labels ?? noLabels
+    ) => {
       counters[event]++
       metrics[event].unsafeUpdate(1, labels)
     }
+    const evicted = (slot: Slot | undefined, reason: CachePolicy.EvictionReason) => {
+      if (slot !== undefined) count("evictions", slot, labelled(slot, "reason", reason))
+    }
+
+    // Closing the layer drops every value, ends every `changes` stream, and later reads fail loudly instead of
+    // reading a dead service.
+    let closed = false
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        closed = true
+        policy.invalidateAll()
+        for (const emits of listeners.values()) for (const emit of emits) emit.end()
+        listeners.clear()
+      })
+    )
 
     const fibers = yield* FiberSet.make()
     const run = yield* FiberSet.runtime(fibers)<never>()
@@ -213,8 +249,8 @@ export const make = (
     const startLoad = (load: Load): Effect.Effect<LoadResult> =>
       Effect.suspend((): Effect.Effect<LoadResult> => {
         const slot = load.slot
-        // Joined too late: the load this caller saw has committed already; its result is in the slot.
-        if (slot.load !== load || slots.get(slot.key) !== slot) return Effect.succeed(superseded)
+        // Joined too late: the load this caller saw has committed already; its result is in the key's state.
+        if (!policy.isCurrent(slot, load.generation)) return Effect.succeed(superseded)
         count("loads", slot)
         const startedAt = now()
         const answer = batchAnswers.get(load)
@@ -223,10 +259,14 @@ export const make = (
         const parent = load.parent
         load.parent = undefined
         const call = answer === undefined
-          ? Effect.withSpan(store.fetch(slot.request), "SecretStore.fetch", { attributes })
+          ? Effect.withSpan(Effect.suspend(() => store.fetch(slot.request)), "SecretStore.fetch", {
+            attributes,
+            captureStackTrace: false
+          })
           : Deferred.await(answer)
         return Effect.flatMap(Effect.exit(call), (exit) =>
-          Effect.flatMap(draws(load, exit), ([draw, spread]) => {
+          Effect.flatMap(draws(load, exit, startedAt), ([draw, spread]) => {
+            batchAnswers.delete(load)
             commit(load, exit, startedAt, draw, spread)
             return Effect.as(
               Effect.annotateCurrentSpan(
@@ -240,10 +280,61 @@ export const make = (
             // Loads run in the service's fibers; their span hangs under the span of the caller that started them.
             Effect.withSpan("SecretsService.load", {
               attributes: { ...attributes, "load.batched": answer !== undefined },
+              captureStackTrace: false,
               ...(parent === undefined ? {} : { parent })
             })
           )
       })
+
+    // The draws a commit needs: the jitter of the TTL, and the start-up spread's when the policy says it spreads.
+    // Drawn only when used, so a fixed `Random` in a test sees one draw per load otherwise.
+    const draws = (load: Load, exit: Exit.Exit<SecretValue, SecretStoreError>, startedAt: number) =>
+      Effect.flatMap(random.next, (draw) =>
+        Exit.isSuccess(exit) && policy.spreads(load.slot, load.generation, startedAt)
+          ? Effect.map(random.next, (spread) => [draw, spread] as const)
+          : Effect.succeed([draw, 1] as const))
+
+    // A key whose load committed gets its next generation's load now: the finished one (its fiber, and so its value
+    // and its runtime) is let go instead of being kept with every entry.
+    const released = (slot: Slot) => {
+      slot.attachment.load = new Load(slot, slot.generation)
+    }
+
+    // Hands a finished load to the policy, and carries out what it decided: `changes`, metrics, evictions.
+    const commit = (
+      load: Load,
+      exit: Exit.Exit<SecretValue, SecretStoreError>,
+      startedAt: number,
+      draw: number,
+      spread: number
+    ) => {
+      const slot = load.slot
+      if (Exit.isSuccess(exit)) {
+        const secret = exit.value
+        const done = policy.commitSuccess(
+          slot,
+          load.generation,
+          { secret, views: viewsOf(secret) },
+          secret.versionId,
+          startedAt,
+          draw,
+          spread
+        )
+        if (done._tag === "Superseded") return
+        released(slot)
+        if (listeners.has(slot.key)) watchedVersions.set(slot.key, secret.versionId)
+        if (done.rotated) { for (const listener of listeners.get(slot.key) ?? []) listener.single(secret) }
+        SecretsMetrics.loadDuration.unsafeUpdate((now() - startedAt) / 1e9, slot.attachment.labels)
+        return
+      }
+      if (Exit.isInterrupted(exit)) return policy.commitInterrupted(slot, load.generation)
+      const done = policy.commitFailure(slot, load.generation, exit.cause, kindOf(exit.cause), now())
+      if (done._tag === "Superseded") return
+      released(slot)
+      SecretsMetrics.loadDuration.unsafeUpdate((now() - startedAt) / 1e9, slot.attachment.labels)
+      count("loadFailures", slot, labelled(slot, "error", failureTag(exit.cause)))
+      if (done.evicted) evicted(slot, "revoked")
+    }
 
     // Rule "one load per key": the first caller claims the load and runs it in a fiber of the service; every other
     // caller joins that fiber (an interruptible wait of its own, nothing more). A caller of a load that has committed
@@ -255,100 +346,23 @@ export const make = (
       return load.fiber
     }
 
+    // Awaited, not joined: a waiter takes the load's result, not the load fiber's FiberRefs (joining merges them into
+    // every waiter, which made a 10,000-caller stampede pay for it 10,000 times).
     const awaitLoad = (load: Load, parent?: Tracer.AnySpan): Effect.Effect<LoadResult> =>
-      Fiber.join(loadInBackground(load, parent))
+      Effect.flatten(Fiber.await(loadInBackground(load, parent)))
 
-    // The draws a commit needs: the jitter of the TTL, and for a cold entry (rule "start-up spread") where its
-    // refresh-ahead point falls. Drawn only when used, so a fixed `Random` in a test sees one draw per load otherwise.
-    const draws = (load: Load, exit: Exit.Exit<SecretValue, SecretStoreError>) =>
-      Effect.flatMap(random.next, (draw) =>
-        Exit.isSuccess(exit) && spreads && load.slot.entry === undefined && load.slot.load === load
-          ? Effect.map(random.next, (spread) =>
-            [draw, spread] as const)
-          : Effect.succeed([draw, 1] as const))
-    const spreads = options.jitter > 0 && options.refreshAhead < 1
-
-    const commit = (
-      load: Load,
-      exit: Exit.Exit<SecretValue, SecretStoreError>,
-      startedAt: number,
-      draw: number,
-      spread: number
-    ) => {
-      const slot = load.slot
-      batchAnswers.delete(load)
-      if (slot.load !== load) {
-        return
-      }
-      slot.load = new Load(slot)
-      // Rule "generations": invalidated or evicted while loading; the result goes to the waiters only.
-      if (slots.get(slot.key) !== slot) {
-        return
-      }
-      if (Exit.isSuccess(exit)) {
-        // Rule "changes": a load that finds another version than the last one is a rotation.
-        const previous = slot.lastVersionId
-        slot.lastVersionId = exit.value.versionId
-        if (listeners.has(slot.key)) {
-          watchedVersions.set(slot.key, exit.value.versionId)
-        }
-        if (previous !== undefined && previous !== exit.value.versionId) {
-          for (const listener of listeners.get(slot.key) ?? []) {
-            listener.single(exit.value)
-          }
-        }
-        // Rule "jitter": this entry's TTL is drawn in [ttl * (1 - jitter), ttl].
-        const lifetime = ttl * (1 - options.jitter * draw)
-        // Rule "start-up spread": an entry that replaces no value (a cold key: every key of a process that just
-        // started) has its refresh-ahead point drawn in [0, refreshAhead) of its lifetime, so processes started
-        // together refresh at spread-out times from the first round on, instead of in waves for hours.
-        const refreshAfter = lifetime * options.refreshAhead * (slot.entry === undefined ? spread : 1)
-        // Rule "TTL": the age counts from when the store call started: the value is no older than that.
-        slot.entry = {
-          secret: exit.value,
-          views: viewsOf(exit.value),
-          refreshAt: startedAt + refreshAfter,
-          expiresAt: startedAt + lifetime,
-          staleUntil: startedAt + lifetime + maxStale
-        }
-        slot.failure = undefined
-        slot.consecutiveFailures = 0
-        SecretsMetrics.loadDuration.unsafeUpdate((now() - startedAt) / 1e9, slot.labels)
-        return
-      }
-      if (Exit.isInterrupted(exit)) {
-        return
-      }
-      SecretsMetrics.loadDuration.unsafeUpdate((now() - startedAt) / 1e9, slot.labels)
-      count("loadFailures", slot, labelled(slot, "error", failureTag(exit.cause)))
-      slot.consecutiveFailures++
-      // Rule "failure backoff": a failure is remembered for base * 2^(n-1), at most max, never for the TTL.
-      const backoff = Math.min(backoffMax, backoffBase * 2 ** (slot.consecutiveFailures - 1))
-      slot.failure = { cause: exit.cause, retryAt: now() + backoff }
-      // Rule "evict on revocation": not found, denied or rejected drops the value at once. A transient failure, or a
-      // defect of the store, keeps it for stale-if-error.
-      if (isRevocation(exit.cause) && slot.entry !== undefined) {
-        slot.entry = undefined
-        count("evictions", slot, labelled(slot, "reason", "revoked"))
-      }
-    }
-
-    // Rule "stale-if-error": a failure that is not a revocation (transient, or a defect of the store) is answered
-    // with the previous value until TTL + maxStale.
+    // Rule "stale-if-error", carried out: the previous value, counted as a stale read, or the failure.
     const settle = (slot: Slot, cause: Cause.Cause<SecretStoreError>): Effect.Effect<Views, SecretsError> => {
-      const entry = slot.entry
-      if (entry !== undefined && slots.get(slot.key) === slot && !isRevocation(cause)) {
-        if (now() < entry.staleUntil) {
-          count("staleReads", slot)
-          return Effect.as(Effect.annotateCurrentSpan("cache.outcome", "stale"), entry.views)
-        }
-        slot.entry = undefined // past maxStale: no longer worth keeping
-        count("evictions", slot, labelled(slot, "reason", "expired"))
+      const settled = policy.settle(slot, kindOf(cause), now())
+      if (settled._tag === "Stale") {
+        count("staleReads", slot)
+        return Effect.as(Effect.annotateCurrentSpan("cache.outcome", "stale"), settled.entry.value.views)
       }
+      if (settled.expired) evicted(slot, "expired")
       return Effect.failCause(cause)
     }
 
-    // After a load: its own result or, when the load had committed before this caller joined it, the slot's state
+    // After a load: its own result or, when the load had committed before this caller joined it, the key's state
     // (a remembered failure means the last load failed; otherwise the entry is the last load's value).
     const afterLoad = (
       slot: Slot,
@@ -357,141 +371,141 @@ export const make = (
       again: () => Effect.Effect<Views, SecretsError>
     ): Effect.Effect<Views, SecretsError> => {
       if (result !== superseded) {
-        if (Exit.isFailure(result)) {
-          return onFailure(slot, result.cause)
-        }
+        if (Exit.isFailure(result)) return onFailure(slot, result.cause)
         // Every waiter of a committed load shares the entry's views; a discarded load's waiters get their own.
         const entry = slot.entry
         return Effect.succeed(
-          entry !== undefined && entry.secret === result.value ? entry.views : viewsOf(result.value)
+          entry !== undefined && entry.value.secret === result.value ? entry.value.views : viewsOf(result.value)
         )
       }
-      if (slots.get(slot.key) !== slot) {
-        return again()
+      switch (policy.answerNow(slot, now())) {
+        case "Fresh":
+          return Effect.succeed(slot.entry!.value.views)
+        case "Remembered":
+          return onFailure(slot, slot.failure!.error)
+        case "Load":
+          return again()
       }
-      if (slot.failure !== undefined) {
-        return onFailure(slot, slot.failure.cause)
-      }
-      return slot.entry !== undefined ? Effect.succeed(slot.entry.views) : again()
     }
 
-    // Rule "refresh-ahead": past `refreshAhead` of its TTL, a hit also starts one background refresh.
-    const refreshAhead = (slot: Slot, at: number, parent: Tracer.AnySpan | undefined) => {
-      if (slot.refreshing || (slot.failure !== undefined && at < slot.failure.retryAt)) {
-        return
-      }
-      slot.refreshing = true
-      if (slot.load.fiber === undefined) {
-        count("backgroundRefreshes", slot)
-      }
-      loadInBackground(slot.load, parent).addObserver(() => {
-        slot.refreshing = false
-      })
-    }
-
-    // Rule "LRU": at capacity, the least recently used slot makes room.
-    const insert = (request: SecretRequest, key: string): Slot => {
-      if (slots.size >= options.capacity) {
-        let oldest: Slot | undefined
-        for (const slot of slots.values()) {
-          if (oldest === undefined || slot.lastUsed < oldest.lastUsed) {
-            oldest = slot
-          }
-        }
-        if (oldest !== undefined) {
-          slots.delete(oldest.key)
-          oldest.entry = undefined
-          count("evictions", oldest, labelled(oldest, "reason", "capacity"))
-        }
-      }
-      const labels = options.secretIdLabel ? [MetricLabel.make("secret_id", request.secretId)] : noLabels
-      const slot = new Slot(key, request, labels)
-      slot.lastVersionId = watchedVersions.get(key)
-      slots.set(key, slot)
-      return slot
-    }
-
-    const slotFor = (secretId: string, options: VersionSelector | undefined): Either.Either<Slot, SecretsError> => {
-      const key = cacheKey(secretId, options)
-      const existing = key === undefined ? undefined : slots.get(key)
-      if (existing !== undefined && sameRequest(existing.request, secretId, options)) {
-        return Either.right(existing)
-      }
-      // Rule "validate first": a bad id fails before any store call (a valid one always has a key).
-      return Either.map(validateRequest(secretId, options), (request) =>
-        insert(request, key!))
-    }
-
-    // The fast path, for `yield*`: the prebuilt view of an entry that is fresh and not yet due for refresh-ahead, or
-    // `undefined` when the ordinary read must decide (a miss, refresh-ahead, traced hits, a closed service). Every
-    // rule of a hit holds here as in `read`: the same freshness test on the same clock, LRU stamp and hit count.
+    // The fast path, for `yield*`: the prebuilt view of an entry the policy calls ready (fresh, not due for
+    // refresh-ahead), or `undefined` when the ordinary read must decide (a miss, refresh-ahead, traced hits, a closed
+    // service). A ready entry is a plain hit: counted and stamped exactly as `read` does.
+    let fastHits = 0
     const ready = <K extends keyof Views>(view: K, secretId: string, options: VersionSelector | undefined) => {
       if (closed || traceHits) return undefined
-      const key = options === undefined ? secretId : cacheKey(secretId, options)
-      const slot = key === undefined ? undefined : slots.get(key)
-      if (slot === undefined || !sameRequest(slot.request, secretId, options)) return undefined
-      const entry = slot.entry
-      if (entry === undefined || !(now() < entry.refreshAt)) return undefined
-      slot.lastUsed = ++tick
+      const slot = policy.ready(secretId, options, now())
+      if (slot === undefined) return undefined
       count("hits", slot)
-      return pick(entry.views, view)
+      const views = pick(slot.entry!.value.views, view)
+      // Effect's generator takes an Exit without a run-loop step, so without a chance to be interrupted or to let
+      // other fibers run: one hit in 1024 yields first, as the run loop would have about that often.
+      return (++fastHits & 1023) === 0 ? Effect.zipRight(Effect.yieldNow(), views) : views
     }
 
-    // The hit path: one Map lookup, one clock read, and the entry's prebuilt effect.
+    // A read, as the policy decides it.
     const read = <K extends keyof Views>(
       view: K,
       secretId: string,
       options: VersionSelector | undefined
     ): Effect.Effect<Effect.Effect.Success<Views[K]>, SecretsError> => {
-      const key = cacheKey(secretId, options)
-      const found = key === undefined ? undefined : slots.get(key)
-      // An invalid id could spell another entry's compound key; only the very request that was validated may hit.
-      const slot = found !== undefined && sameRequest(found.request, secretId, options) ? found : undefined
-      const at = now()
-      if (slot !== undefined) {
-        slot.lastUsed = ++tick
-        const entry = slot.entry
-        // Rule "TTL": fresh while its age is below its TTL.
-        if (entry !== undefined && at < entry.expiresAt) {
+      const decision = policy.read(secretId, options, now())
+      switch (decision._tag) {
+        case "Hit": {
+          const { entry, slot } = decision
           count("hits", slot)
-          if (at >= entry.refreshAt) {
+          if (decision.refresh) {
             // Rule "refresh-ahead", traced under the reader's span.
             return Effect.flatMap(Effect.serviceOption(Tracer.ParentSpan), (parent) => {
-              refreshAhead(slot, at, Option.getOrUndefined(parent))
-              return traced(pick(entry.views, view), secretId, "refresh-ahead", traceHits)
+              refreshInBackground(slot, Option.getOrUndefined(parent))
+              return traced(pick(entry.value.views, view), secretId, "refresh-ahead", traceHits)
             })
           }
-          return traceHits ? traced(pick(entry.views, view), secretId, "hit", true) : pick(entry.views, view)
+          return traceHits
+            ? traced(pick(entry.value.views, view), secretId, "hit", true)
+            : pick(entry.value.views, view)
         }
-        // Rule "failure backoff": inside the window, the remembered failure is shared without a store call.
-        if (slot.failure !== undefined && at < slot.failure.retryAt) {
-          count("misses", slot)
-          const settled = Effect.flatMap(settle(slot, slot.failure.cause), (views) => pick(views, view))
+        case "Remembered": {
+          count("misses", decision.slot)
+          const settled = Effect.flatMap(settle(decision.slot, decision.failure.error), (views) => pick(views, view))
           return traced(settled, secretId, "failure-remembered", true)
         }
+        case "Load": {
+          evicted(decision.evicted, "capacity")
+          count("misses", decision.slot)
+          const loaded = Effect.flatMap(
+            joinThen(decision.slot, settle, () => load.again(secretId, options)),
+            (views) => pick(views, view)
+          )
+          // The read that starts the load is traced (the load's span hangs under it); a read that joins a load in
+          // flight only waits for it, and is traced like a hit: a stampede of 10,000 makes one span, not 10,000.
+          return currentLoad(decision.slot).fiber === undefined
+            ? traced(loaded, secretId, "miss", true)
+            : traced(loaded, secretId, "join", traceHits)
+        }
+        case "Invalid": {
+          count("misses", undefined)
+          const invalid = Effect.fail(new InvalidSecretId({ secretId: decision.shown, reason: decision.reason }))
+          return traced(invalid, secretId, "miss", true)
+        }
       }
-      // A cold key gets its slot (and its labels) now; an invalid id is counted unlabelled and fails in `load`.
-      count("misses", slot ?? Either.getOrUndefined(slotFor(secretId, options)))
-      return traced(Effect.flatMap(load(secretId, options), (views) => pick(views, view)), secretId, "miss", true)
     }
 
-    // Joins (or starts) the slot's current load; `onFailure` decides what a failed load becomes for this caller. When
-    // the slot went away while waiting (invalidated, evicted), it tries again on the slot that replaced it.
+    const refreshInBackground = (slot: Slot, parent: Tracer.AnySpan | undefined) => {
+      const load = currentLoad(slot)
+      if (load.fiber === undefined) count("backgroundRefreshes", slot)
+      loadInBackground(load, parent).addObserver(() => policy.refreshEnded(slot))
+    }
+
+    // Joins (or starts) the key's current load; `onFailure` decides what a failed load becomes for this caller.
+    const joinThen = (
+      slot: Slot,
+      onFailure: (slot: Slot, cause: Cause.Cause<SecretStoreError>) => Effect.Effect<Views, SecretsError>,
+      again: () => Effect.Effect<Views, SecretsError>
+    ) =>
+      Effect.flatMap(Effect.serviceOption(Tracer.ParentSpan), (parent) =>
+        Effect.flatMap(
+          awaitLoad(currentLoad(slot), Option.getOrUndefined(parent)),
+          (result) => afterLoad(slot, result, onFailure, again)
+        ))
+
+    // A load for this id. When the key went away while waiting (invalidated, evicted), the key that replaced it
+    // answers as a read would: its fresh value, its failure inside its window, or its load (joined or started).
     const loadThen = (
       onFailure: (slot: Slot, cause: Cause.Cause<SecretStoreError>) => Effect.Effect<Views, SecretsError>
     ) => {
-      const run = (secretId: string, options: VersionSelector | undefined): Effect.Effect<Views, SecretsError> =>
+      const withSlot = (
+        secretId: string,
+        options: VersionSelector | undefined,
+        late: boolean,
+        then: (slot: Slot) => Effect.Effect<Views, SecretsError>
+      ): Effect.Effect<Views, SecretsError> =>
         Effect.suspend(() => {
-          const found = slotFor(secretId, options)
-          if (Either.isLeft(found)) return Effect.fail(found.left)
-          const slot = found.right
-          slot.lastUsed = ++tick
-          return Effect.flatMap(Effect.serviceOption(Tracer.ParentSpan), (parent) =>
-            Effect.flatMap(awaitLoad(slot.load, Option.getOrUndefined(parent)), (result) =>
-              afterLoad(slot, result, onFailure, () =>
-                run(secretId, options))))
+          const decision = late ? policy.current(secretId, options) : policy.slotFor(secretId, options)
+          if (decision._tag === "Invalid") {
+            return Effect.fail(new InvalidSecretId({ secretId: decision.shown, reason: decision.reason }))
+          }
+          if (decision._tag !== "Load") return Effect.dieMessage("unreachable: slotFor answers Load or Invalid")
+          evicted(decision.evicted, "capacity")
+          return then(decision.slot)
         })
-      return run
+      const again = (secretId: string, options: VersionSelector | undefined): Effect.Effect<Views, SecretsError> =>
+        withSlot(secretId, options, true, (slot) => {
+          switch (policy.answerNow(slot, now())) {
+            case "Fresh":
+              return Effect.succeed(slot.entry!.value.views)
+            case "Remembered":
+              return onFailure(slot, slot.failure!.error)
+            case "Load":
+              policy.used(slot)
+              return joinThen(slot, onFailure, () => again(secretId, options))
+          }
+        })
+      return Object.assign(
+        (secretId: string, options: VersionSelector | undefined) =>
+          withSlot(secretId, options, false, (slot) => joinThen(slot, onFailure, () => again(secretId, options))),
+        { again }
+      )
     }
     const load = loadThen(settle)
     // An explicit refresh reports a failure as it is; the entry keeps its value through a transient one.
@@ -509,14 +523,16 @@ export const make = (
         Effect.forEach(
           loads,
           (load) =>
-            Effect.flatMap(Effect.exit(store.fetch(load.slot.request)), (exit) =>
-              deliver(load, exit)),
+            Effect.flatMap(
+              Effect.exit(Effect.suspend(() => store.fetch(load.slot.request))),
+              (exit) => deliver(load, exit)
+            ),
           { concurrency: Math.max(1, loads.length), discard: true }
         )
       const fetchBatch = store.fetchBatch
       const work = fetchBatch === undefined
         ? singles(loads)
-        : Effect.matchCauseEffect(fetchBatch(loads.map((load) => load.slot.request.secretId)), {
+        : Effect.matchCauseEffect(Effect.suspend(() => fetchBatch(loads.map((load) => load.slot.request.secretId))), {
           onFailure: (cause) => {
             const error = Cause.failureOption(cause)
             // Rule "batch fallback": a transient failure of the batch, or a misconfigured store, is each secret's
@@ -561,11 +577,6 @@ export const make = (
         }, { discard: true }))
     }
 
-    // Whether a slot needs a load: not fresh, no failure remembered.
-    const isCold = (slot: Slot, at: number) =>
-      !(slot.entry !== undefined && at < slot.entry.expiresAt) &&
-      !(slot.failure !== undefined && at < slot.failure.retryAt)
-
     // Rule "prefetch": warms the cache. Secrets with a fresh entry or a load in flight are left alone; the others are
     // loaded as usual (so readers join them), their store calls made together, a chunk of `batchSize` per call. A
     // chunk takes its secrets when its call starts, not before: a reader of a secret whose chunk has not started
@@ -577,27 +588,32 @@ export const make = (
           return Effect.dieMessage("SecretsService.prefetch takes an iterable of secret ids")
         }
         const parent = Option.getOrUndefined(parentSpan)
-        const size = Math.max(1, store.batchSize ?? 20)
-        const entries: Array<readonly [string, Either.Either<Slot, SecretsError>]> = []
-        const cold = new Set<Slot>()
+        const entries: Array<
+          readonly [string, CachePolicy.ReadDecision<Loaded, Cause.Cause<SecretStoreError>, Attachment>]
+        > = []
         const at = now()
         for (const secretId of secretIds) {
-          const found = slotFor(secretId, undefined)
-          entries.push([secretId, found])
-          if (Either.isLeft(found)) continue
-          found.right.lastUsed = ++tick
-          if (isCold(found.right, at) && found.right.load.fiber === undefined) cold.add(found.right)
+          const decision = policy.slotFor(secretId, undefined)
+          if (decision._tag === "Load") evicted(decision.evicted, "capacity")
+          entries.push([secretId, decision])
         }
-        // What answers each cold slot, as found when its chunk started: the batch's own answer, or a reader's load.
+        const slots = entries.flatMap(([, decision]) => decision._tag === "Load" ? [decision.slot] : [])
+        const chunks = policy.planPrefetch(
+          slots,
+          at,
+          (slot) => currentLoad(slot).fiber !== undefined,
+          store.batchSize ?? 20
+        )
+        // What answers each cold key, as found when its chunk started: the batch's own answer, or a reader's load.
         const claims = new Map<Slot, Deferred.Deferred<SecretValue, SecretStoreError> | Load>()
         const claim = (slots: ReadonlyArray<Slot>): ReadonlyArray<Load> => {
           const batch: Array<Load> = []
           const at = now()
-          // A slot evicted meanwhile (a prefetch of more than `capacity`) is still read in the batch: its answer goes
+          // A key evicted meanwhile (a prefetch of more than `capacity`) is still read in the batch: its answer goes
           // to the prefetch's result, not to the cache.
           for (const slot of slots) {
-            if (!isCold(slot, at)) continue
-            const current = slot.load
+            if (!policy.isCold(slot, at)) continue
+            const current = currentLoad(slot)
             if (current.fiber !== undefined) { // a reader got there first: its read answers
               claims.set(slot, current)
               continue
@@ -611,7 +627,6 @@ export const make = (
           return batch
         }
         const concurrency = store.fetchBatch === undefined ? 1 : 4
-        const chunks = Arr.chunksOf(Array.from(cold), size)
         // The first wave is claimed now, so a reader that comes right after this call joins it; the rest on start.
         const firstWave = chunks.slice(0, concurrency).map(claim)
         const work = run(
@@ -622,36 +637,37 @@ export const make = (
             }), { concurrency, discard: true })
         )
         // The caller waits for the chunks, then reads each secret's outcome; interrupting it stops only its wait.
-        const outcome = ([secretId, found]: readonly [string, Either.Either<Slot, SecretsError>]) => {
-          if (Either.isLeft(found)) return Effect.fail(found.left)
-          const slot = found.right
+        const outcome = (
+          secretId: string,
+          decision: CachePolicy.ReadDecision<Loaded, Cause.Cause<SecretStoreError>, Attachment>
+        ): Effect.Effect<Views, SecretsError> => {
+          if (decision._tag === "Invalid") {
+            return Effect.fail(new InvalidSecretId({ secretId: decision.shown, reason: decision.reason }))
+          }
+          const slot = decision.slot
           const claimed = claims.get(slot)
-          // The batch's answer itself, kept here: the slot may be gone by now (evicted at capacity, invalidated),
-          // and reading it again would be a second store call for an answer already in hand.
+          // The batch's answer itself, kept here: the key may be gone by now (evicted at capacity, invalidated), and
+          // reading it again would be a second store call for an answer already in hand.
           const settled: Effect.Effect<LoadResult> = claimed === undefined
-            ? Effect.succeed(superseded) // fresh, failing, or loading when the prefetch began: the slot says which
+            ? Effect.succeed(superseded) // fresh, failing, or loading when the prefetch began: the key says which
             : claimed instanceof Load
             ? awaitLoad(claimed)
             : Effect.map(Effect.exit(Deferred.await(claimed)), (exit) => Exit.isInterrupted(exit) ? superseded : exit)
-          return Effect.flatMap(settled, (result) =>
-            afterLoad(slot, result, settle, () => {
-              const current = slots.get(slot.key)
-              const entry = current?.entry
-              return entry !== undefined && now() < entry.expiresAt
-                ? Effect.succeed(entry.views)
-                : load(secretId, undefined)
-            }))
+          return Effect.flatMap(
+            settled,
+            (result) => afterLoad(slot, result, settle, () => load.again(secretId, undefined))
+          )
         }
         return Effect.zipRight(
           Fiber.await(work),
-          Effect.forEach(entries, (entry) =>
-            outcome(entry).pipe(
+          Effect.forEach(entries, ([secretId, decision]) =>
+            outcome(secretId, decision).pipe(
               Effect.flatMap((views) => views.value),
               // A store defect is ridden out like a transient failure by the cache; a prefetch reports it as one.
               Effect.catchAllDefect(() =>
                 Effect.fail(
                   new SecretsUnavailable({
-                    secretId: showId(entry[0]),
+                    secretId: showId(secretId),
                     reason: "unavailable",
                     detail: "the store failed unexpectedly (a defect)"
                   })
@@ -668,16 +684,17 @@ export const make = (
     // per key per `minInterval`, and inside it the answer is what the last forced refresh brought.
     const forceRefresh = (secretId: string, options: VersionSelector | undefined, minInterval: Duration.Duration) =>
       Effect.suspend(() => {
-        const found = slotFor(secretId, options)
-        if (Either.isLeft(found)) return Effect.fail(found.left)
-        const slot = found.right
-        const at = now()
-        const due = slot.lastForcedAt === undefined || at - slot.lastForcedAt >= Duration.toMillis(minInterval) * 1e6
-        if (slot.load.fiber !== undefined || due) {
-          if (slot.load.fiber === undefined) slot.lastForcedAt = at
+        const decision = policy.slotFor(secretId, options)
+        if (decision._tag === "Invalid") {
+          return Effect.fail(new InvalidSecretId({ secretId: decision.shown, reason: decision.reason }))
+        }
+        if (decision._tag !== "Load") return Effect.dieMessage("unreachable: slotFor answers Load or Invalid")
+        evicted(decision.evicted, "capacity")
+        const slot = decision.slot
+        if (currentLoad(slot).fiber !== undefined || policy.forceRefresh(slot, now(), nanos(minInterval))) {
           return Effect.flatMap(refresh(secretId, options), (views) => views.value)
         }
-        const settled = afterLoad(slot, superseded, failWith, () => refresh(secretId, options))
+        const settled = afterLoad(slot, superseded, failWith, () => refresh.again(secretId, options))
         return Effect.flatMap(settled, (views) => views.value)
       })
 
@@ -685,11 +702,11 @@ export const make = (
       Stream.async<SecretValue>((emit) => {
         const key = cacheKey(secretId, options)
         // An invalid id or selector names no secret: nothing will ever change.
-        if (closed || key === undefined || Either.isLeft(validateRequest(secretId, options))) return void emit.end()
+        if (closed || key === undefined || validateRequest(secretId, options)._tag === "Left") return void emit.end()
         const emits = listeners.get(key) ?? new Set()
         listeners.set(key, emits)
         emits.add(emit)
-        const loaded = slots.get(key)?.lastVersionId
+        const loaded = policy.get(key)?.lastVersionId
         if (loaded !== undefined && !watchedVersions.has(key)) watchedVersions.set(key, loaded)
         return Effect.sync(() => {
           emits.delete(emit)
@@ -707,29 +724,17 @@ export const make = (
 
     return {
       read: (view, secretId, options) => new Read(reader, view, secretId, options),
-      prefetch,
+      prefetch: (secretIds) => Effect.suspend(() => closed ? usedAfterClose : prefetch(secretIds)),
       forceRefresh: (secretId, options, minInterval) =>
         Effect.suspend(() => closed ? usedAfterClose : forceRefresh(secretId, options, minInterval)),
       changes,
-      refresh: (secretId, options) => Effect.flatMap(refresh(secretId, options), (views) => views.value),
-      invalidate: (secretId, options) =>
-        Effect.sync(() => {
-          const key = cacheKey(secretId, options)
-          const slot = key === undefined ? undefined : slots.get(key)
-          if (slot !== undefined) {
-            slots.delete(slot.key)
-            slot.entry = undefined
-          }
-        }),
-      invalidateAll: Effect.sync(() => {
-        for (const slot of slots.values()) slot.entry = undefined
-        slots.clear()
-      }),
-      stats: Effect.sync(() => {
-        let size = 0
-        for (const slot of slots.values()) if (slot.entry !== undefined) size++
-        return { ...counters, size }
-      })
+      refresh: (secretId, options) =>
+        Effect.suspend(() =>
+          closed ? usedAfterClose : Effect.flatMap(refresh(secretId, options), (views) => views.value)
+        ),
+      invalidate: (secretId, options) => Effect.sync(() => policy.invalidate(secretId, options)),
+      invalidateAll: Effect.sync(() => policy.invalidateAll()),
+      stats: Effect.sync(() => ({ ...counters, size: policy.size }))
     }
   })
 
@@ -780,7 +785,6 @@ const renamed = (error: SecretsUnavailable | SecretsMisconfigured, secretId: str
     ? new SecretsUnavailable({ secretId, reason: error.reason, detail: error.detail })
     : new SecretsMisconfigured({ secretId, reason: error.reason })
 
-// Upstream says the secret is gone or not ours to read: never serve it again.
 // A read's span: the secret id (cut short: an id not yet validated could be anything pasted) and how the cache
 // answered, never a value.
 const traced = <A, E>(effect: Effect.Effect<A, E>, secretId: string, outcome: string, on: boolean) =>
@@ -789,7 +793,9 @@ const traced = <A, E>(effect: Effect.Effect<A, E>, secretId: string, outcome: st
       attributes: {
         "secret.id": showId(secretId),
         "cache.outcome": outcome
-      }
+      },
+      // The call site would be this module, which tells a trace reader nothing, and capturing it costs microseconds.
+      captureStackTrace: false
     })
     : effect
 
@@ -797,9 +803,4 @@ const traced = <A, E>(effect: Effect.Effect<A, E>, secretId: string, outcome: st
 const failureTag = (cause: Cause.Cause<SecretStoreError>): string => {
   const error = Cause.failureOption(cause)
   return error._tag === "Some" ? error.value._tag : "Defect"
-}
-
-const isRevocation = (cause: Cause.Cause<SecretStoreError>): boolean => {
-  const error = Cause.failureOption(cause)
-  return error._tag === "Some" && !isTransient(error.value)
 }

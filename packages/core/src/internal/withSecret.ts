@@ -3,6 +3,7 @@
  *
  * @internal
  */
+import { RotationSearch } from "@effect-secrets/policy"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -82,23 +83,22 @@ export const withSecret = (source: Source) => {
     original: E
   ): Effect.Effect<A, E | SecretsError, R> =>
     Effect.gen(function*() {
-      const { minInterval, base, maxDelay, budgetDuration } = settings
-      // Waiting in steps of nothing would spin through the budget; a zero step or budget means "do not wait".
-      const budget = Duration.toMillis(base) === 0 ? 0 : Duration.toMillis(budgetDuration)
-      // Below a millisecond, a sleep is a spin: at least a millisecond.
-      let delay = Duration.max(base, Duration.millis(1))
-      const max = Duration.max(maxDelay, delay)
-      let waited = 0
-      const failed = new Set(refused)
+      const { base, budgetDuration, maxDelay, minInterval } = settings
+      const nanos = (duration: Duration.Duration) => Duration.toMillis(duration) * 1e6
+      // The policy decides which version is worth a try and how long to wait; this runs the tries and the waits.
+      const search = new RotationSearch.RotationSearch(
+        { base: nanos(base), max: nanos(maxDelay), budget: nanos(budgetDuration) },
+        refused
+      )
 
       // Runs `use` with a version not known to fail: its success ends the search, its auth failure marks the version.
       const tryVersion = (secret: SecretValue) =>
         Effect.gen(function*() {
-          if (failed.has(secret.versionId)) return Either.left(undefined)
+          if (!search.worthTrying(secret.versionId)) return Either.left(undefined)
           const attempt = yield* Effect.either(use(secret))
           if (Either.isRight(attempt)) return Either.right(attempt.right)
           if (!options.isAuthFailure(attempt.left)) return yield* Effect.fail(attempt.left)
-          failed.add(secret.versionId)
+          search.refused(secret.versionId)
           return Either.left(undefined)
         })
 
@@ -121,10 +121,9 @@ export const withSecret = (source: Source) => {
             return withPending.right
           }
         }
-        if (waited + Duration.toMillis(delay) > budget) return yield* Effect.fail(original)
-        yield* Effect.sleep(delay)
-        waited += Duration.toMillis(delay)
-        delay = Duration.min(Duration.times(delay, 2), max)
+        const next = search.next()
+        if (next._tag === "GiveUp") return yield* Effect.fail(original)
+        yield* Effect.sleep(Duration.nanos(BigInt(Math.round(next.delay))))
       }
     })
 
