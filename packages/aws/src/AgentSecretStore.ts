@@ -4,13 +4,14 @@
  * token in `X-Aws-Parameters-Secrets-Token`. `SecretsService` over it is the in-process tier over the host tier: the
  * processes of a host share one agent, and the agent makes the calls to Secrets Manager.
  *
- * Built on `@effect/platform`'s `HttpClient`; `layerNode` provides Node's.
+ * Built on `@effect/platform`'s `HttpClient`: `layer` takes yours, `layerFetch` provides the platform's over the
+ * global `fetch` (Node >= 18, Bun, Deno, Lambda).
  *
  * @since 0.1.0
  */
 import type { SecretRequest, SecretStoreError, SecretValue } from "@effect-secrets/core"
 import { SecretsMisconfigured, SecretStore, SecretsUnavailable } from "@effect-secrets/core"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -61,13 +62,23 @@ export const layer = (
 ): Layer.Layer<SecretStore, never, HttpClient.HttpClient> => Layer.effect(SecretStore, make(options))
 
 /**
- * The same, over Node's `HttpClient` (undici).
+ * The same, over `@effect/platform`'s `FetchHttpClient` (the runtime's global `fetch`): nothing to provide.
  *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerFetch = (options: AgentSecretStoreOptions = {}): Layer.Layer<SecretStore> =>
+  layer(options).pipe(Layer.provide(FetchHttpClient.layer))
+
+/**
+ * The same as `layerFetch`: since 0.2.0 it is over the global `fetch`, no longer over `@effect/platform-node`'s undici
+ * client (which this package no longer depends on). For undici, provide `NodeHttpClient.layerUndici` to `layer`.
+ *
+ * @deprecated Use `layerFetch`, or `layer` with the `HttpClient` of your choice.
  * @since 0.1.0
  * @category layers
  */
-export const layerNode = (options: AgentSecretStoreOptions = {}): Layer.Layer<SecretStore> =>
-  layer(options).pipe(Layer.provide(NodeHttpClient.layerUndici))
+export const layerNode = (options: AgentSecretStoreOptions = {}): Layer.Layer<SecretStore> => layerFetch(options)
 
 /**
  * The same as `layer`, with its options read from `Config` (by default `config`). Options that break a rule fail with

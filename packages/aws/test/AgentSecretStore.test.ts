@@ -1,4 +1,4 @@
-// SecretsService over AgentSecretStore, through @effect/platform's HttpClient (undici) over real HTTP, against the
+// SecretsService over AgentSecretStore, through @effect/platform's HttpClient (the global fetch) over real HTTP, against the
 // agent route of LocalSecretsManager on loopback. The endpoint and the store share the test's TestClock.
 import { AgentSecretStore } from "@effect-secrets/aws"
 import type { SecretsOptions } from "@effect-secrets/core"
@@ -62,7 +62,7 @@ const stack = (
   Layer.unwrapEffect(
     Effect.map(LocalSecretsManager, (local) =>
       SecretsService.layer({ ...base, ...options }).pipe(
-        Layer.provide(AgentSecretStore.layerNode({ ...base, endpoint: local.url, ...options }))
+        Layer.provide(AgentSecretStore.layerFetch({ ...base, endpoint: local.url, ...options }))
       ))
   ).pipe(
     Layer.provide(environment(variables)),
@@ -71,7 +71,7 @@ const stack = (
 
 // The store alone, for tests that look at one fetch; its HTTP client lives as long as the test's scope.
 const store = (options: AgentSecretStore.AgentSecretStoreOptions, variables: Record<string, string>) =>
-  AgentSecretStore.layerNode({ retry: { maxAttempts: 1 }, ...options }).pipe(
+  AgentSecretStore.layerFetch({ retry: { maxAttempts: 1 }, ...options }).pipe(
     Layer.provide(environment(variables)),
     Layer.build,
     Effect.map(Context.get(SecretStore))
@@ -308,7 +308,7 @@ describe("AgentSecretStore against the agent route", () => {
   describeErrorContract({ operation: "AgentGet", stack: (options) => stack(options) })
   describeAnswerContract({
     operation: "AgentGet",
-    at: (url, options) => AgentSecretStore.layerNode({ ...options, endpoint: url, token: Redacted.make(token) })
+    at: (url, options) => AgentSecretStore.layerFetch({ ...options, endpoint: url, token: Redacted.make(token) })
   })
 
   describe("interruption", () => {
@@ -344,6 +344,17 @@ describe("AgentSecretStore against the agent route", () => {
   })
 
   describe("configuration", () => {
+    it.effect("layerNode, deprecated since 0.2.0, still provides the store (now over fetch)", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalSecretsManager
+        const agent = yield* AgentSecretStore.layerNode({ endpoint: local.url, retry: { maxAttempts: 1 } }).pipe(
+          Layer.provide(environment({ AWS_TOKEN: token })),
+          Layer.build,
+          Effect.map(Context.get(SecretStore))
+        )
+        assert.strictEqual(text(yield* agent.fetch({ secretId: "prod/api-key" })), "key-v1")
+      }).pipe(Effect.scoped, Effect.provide(LocalSecretsManager.layer({ secrets: seed, agentToken: token }))))
+
     it.effect("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT sets the default endpoint's port", () =>
       Effect.gen(function*() {
         const local = yield* LocalSecretsManager

@@ -1,7 +1,7 @@
 // The stores' options are checked once, in one place, before anything is built: a defect naming the option from
 // `layer`, a ConfigError naming the variable from `config` and `layerConfig`.
 import { AgentSecretStore, AwsSecrets, AwsSecretStore } from "@effect-secrets/aws"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Config, ConfigProvider, Effect, Exit, Layer } from "effect"
 
@@ -54,19 +54,19 @@ describe("AwsSecretStore options are validated", () => {
         ] satisfies ReadonlyArray<Options>
       ) {
         assert.isTrue(Exit.isSuccess(yield* Effect.exit(Layer.build(AwsSecretStore.layer(options)))))
-        assert.isTrue(Exit.isSuccess(yield* Effect.exit(Layer.build(AgentSecretStore.layerNode(options)))))
+        assert.isTrue(Exit.isSuccess(yield* Effect.exit(Layer.build(AgentSecretStore.layerFetch(options)))))
       }
     }).pipe(Effect.scoped))
 
   it.effect("AgentSecretStore refuses the same options, and an endpoint that is not an http(s) URL", () =>
     Effect.gen(function*() {
       for (const [, options, option] of invalid) {
-        const error = defect(yield* Effect.exit(Layer.build(AgentSecretStore.layerNode(options))))
+        const error = defect(yield* Effect.exit(Layer.build(AgentSecretStore.layerFetch(options))))
         assert.strictEqual(error.option, option)
         assert.strictEqual(error.store, "AgentSecretStore")
       }
       for (const endpoint of ["agent.internal:2773", "not a url", "ftp://agent.internal:2773"]) {
-        const error = defect(yield* Effect.exit(Layer.build(AgentSecretStore.layerNode({ endpoint }))))
+        const error = defect(yield* Effect.exit(Layer.build(AgentSecretStore.layerFetch({ endpoint }))))
         assert.strictEqual(error.option, "endpoint")
         assert.notInclude(error.message, endpoint)
       }
@@ -123,7 +123,7 @@ describe("options from Config name the variable", () => {
       assert.include(String(combinedFailures[0]), "timeout")
       const agentExit = yield* Effect.exit(
         Layer.build(
-          AgentSecretStore.layerConfig(Config.succeed({ timeout: 0 })).pipe(Layer.provide(NodeHttpClient.layerUndici))
+          AgentSecretStore.layerConfig(Config.succeed({ timeout: 0 })).pipe(Layer.provide(FetchHttpClient.layer))
         )
       )
       const agentFailures = Exit.isFailure(agentExit) ? [...Cause.failures(agentExit.cause)] : []
