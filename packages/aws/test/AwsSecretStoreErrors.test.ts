@@ -1,19 +1,18 @@
 // Every error name AwsSecretStore knows, through the real SDK: answered over HTTP by a stub on loopback
 // (`{"__type": NAME, "message": ...}` with AWS's status), or raised by the SDK in this process (credentials, region,
-// endpoint). One table decides them all (src/internal/sdk.ts), and the README's table mirrors it.
+// endpoint). One table decides them all (`AwsErrors` of @effect-secrets/policy), and the README's table mirrors it.
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager"
 import type { SecretsManagerClientConfig } from "@aws-sdk/client-secrets-manager"
 import { AwsSecretStore } from "@effect-secrets/aws"
 import type { SecretStoreError } from "@effect-secrets/core"
 import { isTransient, SecretsService, SecretStore } from "@effect-secrets/core"
 import { TestIo } from "@effect-secrets/local"
+import { AwsErrors } from "@effect-secrets/policy"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Redacted, TestClock } from "effect"
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import * as util from "node:util"
-import type { ErrorRow } from "../src/internal/sdk.js"
-import { errorTable, statusFallback } from "../src/internal/sdk.js"
 import { goodAnswer } from "./storeContract.js"
 import { awsError, json, stubServer } from "./stubServer.js"
 
@@ -40,7 +39,7 @@ const assertClean = (error: unknown, ...secrets: ReadonlyArray<string>) => {
   }
 }
 
-const assertMaps = (error: SecretStoreError, row: ErrorRow) => {
+const assertMaps = (error: SecretStoreError, row: AwsErrors.ErrorRow) => {
   assert.strictEqual(error._tag, row.maps._tag, `${row.name}: ${String(error)}`)
   if (error._tag === "SecretsUnavailable" && row.maps._tag === "SecretsUnavailable") {
     assert.strictEqual(error.reason, row.maps.reason, row.name)
@@ -87,14 +86,14 @@ const withEnvironment = <A, E, R>(variables: Record<string, string | undefined>,
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" }
 
-const row = (name: string): ErrorRow => {
-  const found = errorTable.find((row) => row.name === name)
+const row = (name: string): AwsErrors.ErrorRow => {
+  const found = AwsErrors.byName(name)
   assert.isDefined(found, name)
   return found!
 }
 
 describe("every AWS error name maps as the table says, through the SDK over HTTP", () => {
-  for (const entry of errorTable.filter((row) => row.status !== undefined)) {
+  for (const entry of AwsErrors.errorTable.filter((row) => row.status !== undefined)) {
     const transient = entry.maps._tag === "SecretsUnavailable"
     it.effect(
       `${entry.name} (HTTP ${entry.status}) is ${entry.maps._tag}${transient ? ", retried" : ", not retried"}`,
@@ -143,7 +142,7 @@ describe("an error name the table does not know, or none, is placed by its statu
     ...[400, 401, 403, 407, 408, 429, 500, 503, ...others].map((status) => ({ status, named: false }))
   ]
   for (const { named, status } of cases) {
-    const fallback = statusFallback.find((row) => row.matches(status))!
+    const fallback = AwsErrors.byStatus(status)
     const transient = fallback.maps._tag === "SecretsUnavailable"
     it.effect(
       `${named ? "BrandNewException" : "no error name"} with HTTP ${status} is ${fallback.maps._tag}${
@@ -174,7 +173,7 @@ describe("an error name the table does not know, or none, is placed by its statu
   }
 
   it("a 404 from a misrouted endpoint is not SecretRequestRejected: Secrets Manager never answers with it", () => {
-    const row = statusFallback.find((row) => row.matches(404))!
+    const row = AwsErrors.byStatus(404)
     assert.isTrue(row.maps._tag === "SecretsUnavailable" && row.maps.reason === "unavailable")
   })
 
@@ -489,8 +488,8 @@ describe("an endpoint that is not an http(s) URL with a host is SecretsMisconfig
 describe("the README's error table", () => {
   it("mirrors the mapping table row by row", () => {
     const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8")
-    for (const entry of errorTable) {
-      const transient = entry.maps._tag === "SecretsUnavailable"
+    for (const entry of AwsErrors.errorTable) {
+      const transient = AwsErrors.failureKind(entry.maps) === "transient"
       const core = entry.maps._tag === "SecretsUnavailable"
         ? `\`SecretsUnavailable\` ("${entry.maps.reason}")`
         : `\`${entry.maps._tag}\``
@@ -503,8 +502,8 @@ describe("the README's error table", () => {
 
   it("and the status fallback row by row", () => {
     const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8")
-    for (const entry of statusFallback) {
-      const transient = entry.maps._tag === "SecretsUnavailable"
+    for (const entry of AwsErrors.statusFallback) {
+      const transient = AwsErrors.failureKind(entry.maps) === "transient"
       const core = entry.maps._tag === "SecretsUnavailable"
         ? `\`SecretsUnavailable\` ("${entry.maps.reason}")`
         : `\`${entry.maps._tag}\``

@@ -6,6 +6,13 @@
  */
 
 /**
+ * How the AWS stores classify errors into the core's: AWS error names, then HTTP statuses.
+ *
+ * @since 0.2.0
+ */
+export * as AwsErrors from "./AwsErrors.js"
+
+/**
  * The cache's rules: reads, loads, commits, eviction, prefetch and forced refreshes.
  *
  * @since 0.2.0

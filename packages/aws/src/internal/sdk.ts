@@ -1,7 +1,8 @@
 /**
  * Between the AWS SDK and the core's types: responses to `SecretValue`s, SDK exceptions to `SecretStoreError`s.
  * No error keeps the SDK's exception as its cause or its message: it can hold the raw response, the signed request or
- * the endpoint URL. What an error says comes from `errorTable` below, fixed text per known error.
+ * the endpoint URL. Which error an exception becomes, and what it says (fixed text per known error), is `AwsErrors`
+ * of `@effect-secrets/policy`; this reads the exception and builds that error.
  *
  * @internal
  */
@@ -14,48 +15,15 @@ import {
   SecretsMisconfigured,
   SecretsUnavailable
 } from "@effect-secrets/core"
+import { AwsErrors } from "@effect-secrets/policy"
 import * as Either from "effect/Either"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 
-/**
- * What one error becomes.
- *
- * @internal
- */
-export type Mapping =
-  | { readonly _tag: "SecretNotFound" }
-  | { readonly _tag: "SecretAccessDenied"; readonly reason?: string }
-  | { readonly _tag: "SecretRequestRejected" }
-  | { readonly _tag: "SecretsMisconfigured"; readonly reason: string }
-  | { readonly _tag: "SecretsUnavailable"; readonly reason: UnavailableReason; readonly detail?: string }
-
-/**
- * One row of the classification: the error's name (an AWS error name, or for errors the SDK raises in this process
- * before any answer, the name or fixed message it raises them with), the HTTP status AWS answers it with (`undefined`:
- * raised in this process), what it becomes, and why.
- *
- * @internal
- */
-export interface ErrorRow {
-  readonly name: string
-  readonly status: number | undefined
-  readonly maps: Mapping
-  readonly why: string
-}
-
-const notFound: Mapping = { _tag: "SecretNotFound" }
-const denied: Mapping = { _tag: "SecretAccessDenied" }
-const rejected: Mapping = { _tag: "SecretRequestRejected" }
-const throttled: Mapping = { _tag: "SecretsUnavailable", reason: "throttled" }
-const server: Mapping = { _tag: "SecretsUnavailable", reason: "server" }
-const timeout: Mapping = { _tag: "SecretsUnavailable", reason: "timeout" }
-const network: Mapping = { _tag: "SecretsUnavailable", reason: "network" }
-const credentials = (detail: string): Mapping => ({ _tag: "SecretsUnavailable", reason: "credentials", detail })
-const misconfigured = (reason: string): Mapping => ({ _tag: "SecretsMisconfigured", reason })
-
-// The table's name for an endpoint this store refuses to send to: not an AWS name, so no answer can carry it.
-const endpointNotHttp = "endpoint not http(s)"
+// The policy's reasons and core's must be the same set: either gaining one the other lacks fails to compile here.
+type SameReasons<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never
+const sameReasons: SameReasons<AwsErrors.UnavailableReason, UnavailableReason> = true
+void sameReasons
 
 /**
  * Raised in this process, before anything is sent, for an endpoint that is not an `http:` or `https:` URL with a
@@ -125,222 +93,6 @@ export const guardEndpoint = <
   command.middlewareStack.add(middleware as never, options as never)
   return command
 }
-
-const signing = "AWS could not authenticate this process's request; the secret is not refused to the principal"
-
-/**
- * Every error name the stores know, in one table (the README's "Errors" table mirrors it row by row). Authentication
- * failures (this process could not prove who it is) are transient `SecretsUnavailable` ("credentials"): the SDK renews
- * credentials and corrects clock skew by itself, and a cached value stays valid meanwhile. Authorization failures (AWS
- * refuses this principal the secret) are `SecretAccessDenied`, and evict.
- *
- * @internal
- */
-export const errorTable: ReadonlyArray<ErrorRow> = [
-  // GetSecretValue's and BatchGetSecretValue's own errors.
-  { name: "ResourceNotFoundException", status: 400, maps: notFound, why: "no such secret, or no such version" },
-  {
-    name: "DecryptionFailure",
-    status: 400,
-    maps: {
-      _tag: "SecretAccessDenied",
-      reason: "DecryptionFailure: the secret's KMS key could not be used (kms:Decrypt permission or key state)"
-    },
-    why: "the principal may not use the secret's KMS key"
-  },
-  {
-    name: "InvalidRequestException",
-    status: 400,
-    maps: rejected,
-    why: "the secret's state forbids the read (scheduled for deletion)"
-  },
-  { name: "InvalidParameterException", status: 400, maps: rejected, why: "a parameter Secrets Manager refuses" },
-  { name: "InvalidNextTokenException", status: 400, maps: rejected, why: "a batch page token it refuses" },
-  { name: "InternalServiceError", status: 500, maps: server, why: "Secrets Manager failed on its side" },
-  // Authorization: AWS refuses this principal the secret.
-  { name: "AccessDeniedException", status: 400, maps: denied, why: "IAM or a resource policy refuses the principal" },
-  { name: "AccessDenied", status: 403, maps: denied, why: "the same, as some endpoints name it" },
-  { name: "NotAuthorized", status: 400, maps: denied, why: "the principal may not call the action" },
-  // Authentication: this process could not sign the request well enough.
-  {
-    name: "UnrecognizedClientException",
-    status: 400,
-    maps: credentials("UnrecognizedClientException: AWS does not know this process's access key or session token"),
-    why: signing
-  },
-  {
-    name: "InvalidClientTokenId",
-    status: 403,
-    maps: credentials("InvalidClientTokenId: AWS does not know this process's access key"),
-    why: signing
-  },
-  {
-    name: "InvalidSignatureException",
-    status: 400,
-    maps: credentials("InvalidSignatureException: the request's signature does not match (secret key or clock)"),
-    why: signing
-  },
-  {
-    name: "SignatureDoesNotMatch",
-    status: 403,
-    maps: credentials("SignatureDoesNotMatch: the request's signature does not match (secret key or clock)"),
-    why: signing
-  },
-  {
-    name: "IncompleteSignature",
-    status: 400,
-    maps: credentials("IncompleteSignature: the request's signature is incomplete"),
-    why: signing
-  },
-  {
-    name: "MissingAuthenticationToken",
-    status: 403,
-    maps: credentials("MissingAuthenticationToken: the request was not signed"),
-    why: signing
-  },
-  {
-    name: "MissingAuthenticationTokenException",
-    status: 403,
-    maps: credentials("MissingAuthenticationTokenException: the request was not signed"),
-    why: signing
-  },
-  {
-    name: "ExpiredTokenException",
-    status: 400,
-    maps: credentials("ExpiredTokenException: this process's session credentials have expired"),
-    why: "the SDK renews expiring credentials; the secret is not refused"
-  },
-  {
-    name: "RequestExpired",
-    status: 400,
-    maps: credentials("RequestExpired: the request's signature time is too old (clock skew)"),
-    why: "the SDK corrects clock skew from the answer"
-  },
-  {
-    name: "RequestTimeTooSkewed",
-    status: 403,
-    maps: credentials("RequestTimeTooSkewed: this host's clock is too far from AWS's"),
-    why: "the SDK corrects clock skew from the answer"
-  },
-  {
-    name: "RequestInTheFuture",
-    status: 400,
-    maps: credentials("RequestInTheFuture: this host's clock is ahead of AWS's"),
-    why: "the SDK corrects clock skew from the answer"
-  },
-  {
-    name: "AuthFailure",
-    status: 401,
-    maps: credentials("AuthFailure: AWS could not authenticate this process's credentials"),
-    why: signing
-  },
-  // Setup: waiting will not fix it, and serving stale would hide it.
-  {
-    name: "OptInRequired",
-    status: 403,
-    maps: misconfigured("OptInRequired: the account is not subscribed to Secrets Manager in this region"),
-    why: "an account or region setting"
-  },
-  // Throttling, as the SDK's own retry strategy names it.
-  { name: "ThrottlingException", status: 400, maps: throttled, why: "over the request rate" },
-  { name: "Throttling", status: 400, maps: throttled, why: "over the request rate" },
-  { name: "ThrottledException", status: 400, maps: throttled, why: "over the request rate" },
-  { name: "TooManyRequestsException", status: 429, maps: throttled, why: "over the request rate" },
-  { name: "RequestLimitExceeded", status: 400, maps: throttled, why: "over the request rate" },
-  { name: "RequestThrottled", status: 400, maps: throttled, why: "over the request rate" },
-  { name: "RequestThrottledException", status: 400, maps: throttled, why: "over the request rate" },
-  { name: "LimitExceededException", status: 400, maps: throttled, why: "over a rate or concurrency limit" },
-  { name: "BandwidthLimitExceeded", status: 400, maps: throttled, why: "over a rate limit" },
-  { name: "ProvisionedThroughputExceededException", status: 400, maps: throttled, why: "over a rate limit" },
-  { name: "PriorRequestNotComplete", status: 400, maps: throttled, why: "a previous request still runs" },
-  { name: "TransactionInProgressException", status: 400, maps: throttled, why: "a previous request still runs" },
-  { name: "SlowDown", status: 503, maps: throttled, why: "over the request rate" },
-  // Secrets Manager or its front door failing for now.
-  { name: "InternalFailure", status: 500, maps: server, why: "AWS failed on its side" },
-  { name: "ServiceUnavailable", status: 503, maps: server, why: "AWS is unavailable for now" },
-  { name: "RequestTimeout", status: 408, maps: timeout, why: "the request took too long to arrive" },
-  { name: "RequestTimeoutException", status: 408, maps: timeout, why: "the request took too long to arrive" },
-  // Requests AWS will keep refusing.
-  { name: "ValidationException", status: 400, maps: rejected, why: "the request does not validate" },
-  { name: "ValidationError", status: 400, maps: rejected, why: "the request does not validate" },
-  { name: "SerializationException", status: 400, maps: rejected, why: "the request body could not be read" },
-  { name: "UnknownOperationException", status: 400, maps: rejected, why: "the endpoint does not know the action" },
-  { name: "InvalidAction", status: 400, maps: rejected, why: "the endpoint does not know the action" },
-  { name: "MissingParameter", status: 400, maps: rejected, why: "a required parameter is missing" },
-  { name: "InvalidParameterValue", status: 400, maps: rejected, why: "a parameter Secrets Manager refuses" },
-  { name: "InvalidParameterCombination", status: 400, maps: rejected, why: "parameters that do not go together" },
-  // Raised by the SDK in this process, before or instead of an answer.
-  {
-    name: "CredentialsProviderError",
-    status: undefined,
-    maps: credentials("CredentialsProviderError: the SDK's credential providers could not supply credentials"),
-    why: "this process could not get credentials to sign with (an instance or container endpoint, a profile)"
-  },
-  {
-    name: "TokenProviderError",
-    status: undefined,
-    maps: credentials("TokenProviderError: the SDK's token providers could not supply a token (SSO)"),
-    why: "this process could not get a token to sign with"
-  },
-  {
-    name: "Resolved credential object is not valid",
-    status: undefined,
-    maps: credentials("the credentials provider returned credentials without an access key or secret key"),
-    why: "this process could not sign the request"
-  },
-  {
-    name: "Region is missing",
-    status: undefined,
-    maps: misconfigured("no AWS region is configured: set AWS_REGION or clientConfig.region"),
-    why: "nothing was sent; waiting will not add a region"
-  },
-  {
-    name: "Region not accepted",
-    status: undefined,
-    maps: misconfigured("the configured AWS region is not a valid hostname component"),
-    why: "nothing was sent; the region is a typo"
-  },
-  {
-    name: "ERR_INVALID_URL",
-    status: undefined,
-    maps: misconfigured(
-      "the endpoint is not a valid URL (clientConfig.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER or AWS_ENDPOINT_URL)"
-    ),
-    why: "nothing was sent; the URL is not in the reason since it may hold credentials"
-  },
-  {
-    name: endpointNotHttp,
-    status: undefined,
-    maps: misconfigured(
-      "the endpoint is not an http:// or https:// URL with a host (clientConfig.endpoint, " +
-        "AWS_ENDPOINT_URL_SECRETS_MANAGER or AWS_ENDPOINT_URL); a URL without a scheme, such as localhost:4566, reads " +
-        "as one whose scheme is \"localhost:\""
-    ),
-    why: "nothing was sent (\"localhost:4566\" parses with the scheme \"localhost:\"); the URL is not in the reason"
-  },
-  {
-    name: "EndpointError",
-    status: undefined,
-    maps: misconfigured("the SDK found no Secrets Manager endpoint for these settings (region, FIPS, dual-stack)"),
-    why: "nothing was sent; the settings contradict each other"
-  },
-  { name: "TimeoutError", status: undefined, maps: timeout, why: "no answer in time" },
-  { name: "ETIMEDOUT", status: undefined, maps: timeout, why: "no answer in time" },
-  ...["ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_SOCKET"]
-    .map((name): ErrorRow => ({ name, status: undefined, maps: network, why: "the connection failed" }))
-]
-
-const byName: ReadonlyMap<string, ErrorRow> = new Map(errorTable.map((row) => [row.name, row]))
-
-// The SDK's own fixed messages for an EndpointError (the client's endpoint rules): nothing in them comes from input.
-const endpointMessages = new Set([
-  "Invalid Configuration: Missing Region",
-  "Invalid Configuration: FIPS and custom endpoint are not supported",
-  "Invalid Configuration: Dualstack and custom endpoint are not supported",
-  "FIPS and DualStack are enabled, but this partition does not support one or both",
-  "FIPS is enabled but this partition does not support FIPS",
-  "DualStack is enabled but this partition does not support DualStack"
-])
 
 /**
  * An answer that is not what was asked for: unreadable, of the wrong shape, or about another secret or version.
@@ -440,38 +192,28 @@ export const toSecretValue = (
     : Either.right({ ...metadata, kind: "binary", value: Redacted.make(SecretBinary as Uint8Array) })
 }
 
-// AWS error names are letters and digits; anything else is not echoed into an error.
-const awsName = /^[A-Za-z][A-Za-z0-9]{0,99}$/
-
-// Not error names: what the SDK names an error answer that carries none, and JavaScript's own errors (a body that is
-// not JSON fails to parse with a SyntaxError that keeps the answer's status).
-const unnamed: ReadonlySet<string> = new Set(["Unknown", "UnknownError", "SyntaxError", "TypeError", "RangeError"])
-
 const statusOf = (error: unknown): number | undefined =>
   Predicate.hasProperty(error, "$metadata") && Predicate.hasProperty(error.$metadata, "httpStatusCode") &&
     typeof error.$metadata.httpStatusCode === "number"
     ? error.$metadata.httpStatusCode
     : undefined
 
-// The table's key for an error: its AWS name, or how the SDK raised it in this process.
+const stringField = (error: unknown, field: "name" | "code" | "message"): string | undefined =>
+  Predicate.hasProperty(error, field) && string(error[field]) ? error[field] : undefined
+
+// The table's key for an error (a batch entry's error code, or an exception): its AWS name, or how the SDK raised it.
 const keyOf = (error: unknown): string | undefined => {
-  if (typeof error === "string") return awsName.test(error) && !unnamed.has(error) ? error : undefined
-  if (error instanceof EndpointNotHttp) return endpointNotHttp
-  const name = Predicate.hasProperty(error, "name") && string(error.name) ? error.name : undefined
-  const code = Predicate.hasProperty(error, "code") && string(error.code) ? error.code : undefined
-  const message = Predicate.hasProperty(error, "message") && string(error.message) ? error.message : ""
-  if (code === "ERR_INVALID_URL") return code
-  if (name === "Error" || name === undefined) {
-    if (message === "Region is missing") return message
-    if (message.startsWith("Region not accepted:")) return "Region not accepted"
-    if (message === "Resolved credential object is not valid") return message
-    return code !== undefined && byName.has(code) ? code : undefined
-  }
-  if (code !== undefined && byName.has(code) && !byName.has(name)) return code
-  return awsName.test(name) && !unnamed.has(name) ? name : undefined
+  if (typeof error === "string") return AwsErrors.isEchoable(error) ? error : undefined
+  if (error instanceof EndpointNotHttp) return AwsErrors.endpointNotHttp
+  return AwsErrors.keyOf({
+    name: stringField(error, "name"),
+    code: stringField(error, "code"),
+    message: stringField(error, "message")
+  })
 }
 
-const make = (request: SecretRequest, name: string, mapping: Mapping): SecretStoreError => {
+// The core's error a mapping names; `name` is what a rejected or denied request without a fixed reason quotes.
+const make = (request: SecretRequest, name: string, mapping: AwsErrors.Mapping): SecretStoreError => {
   const { secretId } = request
   switch (mapping._tag) {
     case "SecretNotFound":
@@ -496,107 +238,15 @@ const make = (request: SecretRequest, name: string, mapping: Mapping): SecretSto
 }
 
 /**
- * Maps an SDK exception (or an error code of a batch entry) to the core's errors, through `errorTable` by name: AWS's
- * error names are its contract, the messages are not. A name not in the table (or none) is placed by its HTTP status,
- * through `statusTable`.
+ * Maps an SDK exception (or an error code of a batch entry) to the core's errors, as `AwsErrors.classify` places it:
+ * by name through `errorTable`, else by HTTP status through `statusFallback`.
  *
  * @internal
  */
 export const toStoreError = (request: SecretRequest, error: unknown): SecretStoreError => {
-  const status = statusOf(error)
-  const key = keyOf(error)
-  const row = key === undefined ? undefined : byName.get(key)
-  if (row !== undefined) {
-    if (row.name === "EndpointError" && Predicate.hasProperty(error, "message") && string(error.message)) {
-      // The endpoint rules' own messages are fixed text; anything else may quote the settings.
-      if (endpointMessages.has(error.message)) {
-        return new SecretsMisconfigured({ secretId: request.secretId, reason: `EndpointError: ${error.message}` })
-      }
-    }
-    return make(request, row.name, row.maps)
-  }
-  const label = key ?? (status === undefined ? "an unnamed error" : `HTTP ${status}`)
-  const fallback = status === undefined ? noStatus : statusTable.find((row) => row.matches(status)) ?? otherStatus
-  return make(request, label, fallback.maps)
+  const { maps, name } = AwsErrors.classify(keyOf(error), statusOf(error), stringField(error, "message"))
+  return make(request, name, maps)
 }
-
-/**
- * One row of the fallback for an error whose name `errorTable` does not know (or that has none: the SDK names those
- * `Unknown`): its HTTP status, what it becomes, and why.
- *
- * @internal
- */
-export interface StatusRow {
-  readonly status: string
-  readonly matches: (status: number) => boolean
-  readonly maps: Mapping
-  readonly why: string
-}
-
-const is = (code: number) => (status: number) => status === code
-
-/**
- * The statuses Secrets Manager answers its API with keep their meaning; any other status did not come from Secrets
- * Manager (a wrong endpoint, host, port or path, a proxy): it says nothing about the secret, so it is transient and
- * evicts nothing. The README's second error table mirrors this one row by row.
- *
- * @internal
- */
-export const statusTable: ReadonlyArray<StatusRow> = [
-  {
-    status: "2xx",
-    matches: (status) => status >= 200 && status < 300,
-    maps: { _tag: "SecretsUnavailable", reason: "unavailable", detail: "the answer could not be read" },
-    why: "an answer the SDK could not read (not JSON, bad base64): garbage on the wire"
-  },
-  {
-    status: "400",
-    matches: is(400),
-    maps: rejected,
-    why: "the status Secrets Manager refuses requests with: it will keep refusing this one"
-  },
-  {
-    status: "401",
-    matches: is(401),
-    maps: credentials("HTTP 401: the endpoint could not authenticate this process"),
-    why: "authentication, not a refusal of the secret"
-  },
-  { status: "403", matches: is(403), maps: denied, why: "a refusal; a revoked secret is never served stale" },
-  {
-    status: "407",
-    matches: is(407),
-    maps: credentials("HTTP 407: a proxy between this process and the endpoint wants credentials"),
-    why: "a proxy, not Secrets Manager"
-  },
-  { status: "408", matches: is(408), maps: timeout, why: "the request took too long to arrive" },
-  { status: "429", matches: is(429), maps: throttled, why: "over the request rate" },
-  { status: "5xx", matches: (status) => status >= 500 && status < 600, maps: server, why: "the server failed" }
-]
-
-const otherStatus: StatusRow = {
-  status: "any other (3xx, 404, 405, ...)",
-  matches: () => true,
-  maps: {
-    _tag: "SecretsUnavailable",
-    reason: "unavailable",
-    detail: "an HTTP status Secrets Manager does not answer with: check the endpoint (host, port, path, proxy)"
-  },
-  why: "not Secrets Manager's answer (a wrong endpoint, a proxy): it says nothing about the secret"
-}
-
-const noStatus: StatusRow = {
-  status: "none",
-  matches: () => false,
-  maps: { _tag: "SecretsUnavailable", reason: "unavailable" },
-  why: "an exception that cannot be placed: ridden out on the previous value"
-}
-
-/**
- * The fallback's rows in order, the catch-alls included: what the README's table lists.
- *
- * @internal
- */
-export const statusFallback: ReadonlyArray<StatusRow> = [...statusTable, otherStatus, noStatus]
 
 /**
  * An exception from building the client: always a setup error, placed by the table when it knows it.
@@ -734,7 +384,7 @@ export const assignBatch = (
     }
     const [code] = errorCodes ?? []
     // An error code the table does not know is read alone, so its status can place it.
-    if (found.length === 0 && errorCodes?.size === 1 && string(code) && byName.has(code)) {
+    if (found.length === 0 && errorCodes?.size === 1 && string(code) && AwsErrors.byName(code) !== undefined) {
       answered.set(secretId, Either.left(toStoreError({ secretId }, code)))
       continue
     }
