@@ -18,8 +18,9 @@ import type { StampedeResult } from "./stampede.js"
 import { medianWall, STAMPEDE, STAMPEDE_ROUNDS, stampedes, STUB_DELAY_MS } from "./stampede.js"
 import { startStub } from "./stub.js"
 
-// Eight minutes for the default run; a larger fleet (BENCH_FLEET_PROCESSES, BENCH_FLEET_HOURS) gets proportionally more.
-const GUARD_SECONDS = Math.round(480 * Math.max(1, (FLEET.processes * FLEET.hours) / (200 * 2)))
+// Fifteen minutes for the default run; a larger fleet (BENCH_FLEET_PROCESSES, BENCH_FLEET_HOURS) gets proportionally
+// more.
+const GUARD_SECONDS = Math.round(900 * Math.max(1, (FLEET.processes * FLEET.hours) / (1000 * 2)))
 
 // A bug must not leave the process hanging: this timer does not keep it alive, it only fires if something else does.
 // `process.exit` runs the `exit` handlers, so a spinner of section B is killed too.

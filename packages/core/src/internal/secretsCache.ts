@@ -90,6 +90,8 @@ class LoadedViews implements Views {
   readonly value: Effect.Effect<SecretValue>
   private readonly own: Effect.Effect<Redacted.Redacted<string>> | Effect.Effect<Redacted.Redacted<Uint8Array>>
   private mismatch: Effect.Effect<never, SecretDecodeError> | undefined = undefined
+  // Each view's iterator for the `yield*` fast path, built at its first fast hit.
+  private readonly iterators: Partial<Record<keyof Views, ReadyIterator>> = {}
   constructor(readonly secret: SecretValue) {
     this.value = Effect.succeed(secret)
     this.own = Effect.succeed(secret.value) as LoadedViews["own"]
@@ -99,6 +101,9 @@ class LoadedViews implements Views {
   }
   get binary() {
     return (this.secret.kind === "binary" ? this.own : this.failure()) as Views["binary"]
+  }
+  iterator(view: keyof Views): ReadyIterator {
+    return this.iterators[view] ??= new ReadyIterator(this[view] as Exit.Exit<unknown, unknown>)
   }
   private failure() {
     return this.mismatch ??= Effect.fail(
@@ -113,7 +118,32 @@ class LoadedViews implements Views {
   }
 }
 
-const viewsOf = (secret: SecretValue): Views => new LoadedViews(secret)
+const viewsOf = (secret: SecretValue): LoadedViews => new LoadedViews(secret)
+
+/**
+ * What a `yield*` of a fresh view is handed: a prebuilt iterator over the view's `Exit`. JavaScript's `yield*` calls
+ * `next` first with `undefined` (it gets the wrapped `Exit`, which Effect's generator takes without a run-loop step),
+ * then with the value Effect's generator took from that `Exit` (it gets that value back, as `yield*`'s result). It
+ * holds no state, so one serves every read of the entry by any fiber, and a hit allocates nothing.
+ */
+class ReadyIterator {
+  private readonly first: IteratorResult<unknown>
+  private readonly last: IteratorResult<unknown>
+  constructor(exit: Exit.Exit<unknown, unknown>) {
+    this.first = { value: new Utils.YieldWrap(exit), done: false }
+    this.last = { value: Exit.isSuccess(exit) ? exit.value : undefined, done: true }
+  }
+  next(value?: unknown): IteratorResult<unknown> {
+    return value === undefined ? this.first : this.last
+  }
+  return(value?: unknown): IteratorResult<unknown> {
+    return { value, done: true }
+  }
+  [Symbol.iterator]() {
+    return this
+  }
+}
+
 
 // TypeScript cannot follow a generic key into a record of effects; this is the one place that says it holds.
 const pick = <K extends keyof Views>(views: Views, view: K) =>
@@ -123,7 +153,7 @@ const pick = <K extends keyof Views>(views: Views, view: K) =>
 // the failure as its full cause, and the key's load in flight and metric labels.
 interface Loaded {
   readonly secret: SecretValue
-  readonly views: Views
+  readonly views: LoadedViews
 }
 type Slot = CachePolicy.Slot<Loaded, Cause.Cause<SecretStoreError>, Attachment>
 interface Attachment {
@@ -397,10 +427,12 @@ export const make = (
       const slot = policy.ready(secretId, options, now())
       if (slot === undefined) return undefined
       count("hits", slot)
-      const views = pick(slot.entry!.value.views, view)
+      const views = slot.entry!.value.views
       // Effect's generator takes an Exit without a run-loop step, so without a chance to be interrupted or to let
       // other fibers run: one hit in 1024 yields first, as the run loop would have about that often.
-      return (++fastHits & 1023) === 0 ? Effect.zipRight(Effect.yieldNow(), views) : views
+      return (++fastHits & 1023) === 0
+        ? new Utils.SingleShotGen(new Utils.YieldWrap(Effect.zipRight(Effect.yieldNow(), pick(views, view))))
+        : views.iterator(view)
     }
 
     // A read, as the policy decides it.
@@ -745,7 +777,7 @@ interface Reader {
     view: keyof Views,
     secretId: string,
     options: VersionSelector | undefined
-  ) => Effect.Effect<unknown, SecretsError> | undefined
+  ) => Iterator<unknown, unknown, unknown> | undefined
   readonly read: (
     view: keyof Views,
     secretId: string,
@@ -773,8 +805,8 @@ class Read<A> extends Effectable.Class<A, SecretsError> {
     return this.reader.read(this.view, this.secretId, this.options) as Effect.Effect<A, SecretsError>
   }
   override [Symbol.iterator](): Effect.EffectGenerator<Effect.Effect<A, SecretsError>> {
-    const view = this.reader.ready(this.view, this.secretId, this.options) ?? this
-    return new Utils.SingleShotGen(new Utils.YieldWrap(view)) as never
+    return (this.reader.ready(this.view, this.secretId, this.options) ??
+      new Utils.SingleShotGen(new Utils.YieldWrap(this))) as never
   }
 }
 
