@@ -30,6 +30,24 @@ const base: RunOptions = {
 
 export const all: ReadonlyArray<Counterexample> = [
   {
+    // Found in review (a harness bug, not the policy's): when `a`'s load ended, a prefetch still waiting on its own
+    // batch was finished before a started one that waited on `a`, re-reading `c` and `b` and evicting `a` at capacity
+    // 3 before the started one took its stale value. Started prefetches settle first, as in the shell.
+    name: "a load's started prefetches settle before the ones still waiting on their own batch",
+    forcedRefresh: false,
+    options: { ...base, ttl: 40, refreshAhead: 0.25, maxStale: 400, backoffBase: 10, backoffMax: 40, capacity: 3 },
+    commands: [
+      { _tag: "Read", key: "a", n: 1 },
+      { _tag: "Prefetch", secretIds: ["c", "b"] },
+      { _tag: "Advance", millis: 40 },
+      { _tag: "Complete", key: "a", outcome: { _tag: "Success", version: "v1" } },
+      { _tag: "Prefetch", secretIds: ["a", "c", "b"] },
+      { _tag: "Prefetch", secretIds: ["a"] },
+      { _tag: "Read", key: "b@AWSPREVIOUS", n: 2 },
+      { _tag: "Complete", key: "a", outcome: { _tag: "Defect" } }
+    ]
+  },
+  {
     // Capacity 2. The prefetch left `a` alone (loading); `a` was invalidated and read again (`a'`), both loads failed,
     // and when the prefetch's own load of `c` ended, its answer for `a` came from `a'`. That late answer is no read of
     // `a'`: it must not make `a'` more recent than `c`, whose readers came after `a'` was read (rule "LRU").

@@ -59,6 +59,48 @@ export interface Entry<V> {
 export type FailureKind = "transient" | "defect" | "revocation"
 
 /**
+ * How a store failure counts for the rules, from its error's tag (`undefined`: the store died with a defect). Only
+ * `SecretsUnavailable` is transient; not found, denied, rejected and misconfigured revoke.
+ *
+ * @since 0.2.0
+ * @category rules
+ */
+export const failureKindOf = (tag: string | undefined): FailureKind =>
+  tag === undefined ? "defect" : tag === "SecretsUnavailable" ? "transient" : "revocation"
+
+/**
+ * Rule "batch fallback": what a failed batch call means for its secrets. A transient failure, a misconfigured store
+ * or a defect is each secret's own failure; any other (no batch permission, a rejected request) says nothing about the
+ * secrets: each is read alone.
+ *
+ * @since 0.2.0
+ * @category rules
+ */
+export const batchFailure = (tag: string | undefined): "EachFails" | "ReadAlone" =>
+  tag === undefined || tag === "SecretsUnavailable" || tag === "SecretsMisconfigured" ? "EachFails" : "ReadAlone"
+
+/**
+ * Rule "exact answers": a batch's answer reaches a request only when it is that very id's; a missing answer, or one
+ * about another id, is read alone (never taken as "not found": that would evict a good value).
+ *
+ * @since 0.2.0
+ * @category rules
+ */
+export const answersRequest = (requested: string, answered: string | undefined): boolean => answered === requested
+
+/**
+ * Rule "prefetch": how many ids a batch call takes (the store's own limit, else Secrets Manager's 20) and how many
+ * calls run at once (4 batch calls; one at a time for a store without batches, whose chunk reads run together).
+ *
+ * @since 0.2.0
+ * @category rules
+ */
+export const prefetchLimits = (storeBatchSize: number | undefined, batched: boolean) => ({
+  size: Math.max(1, Math.floor(storeBatchSize ?? 20)),
+  concurrency: batched ? 4 : 1
+})
+
+/**
  * A remembered failure: shared by every reader until `retryAt`.
  *
  * @since 0.2.0

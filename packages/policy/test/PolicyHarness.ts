@@ -205,21 +205,24 @@ export const make = (options: Commands.RunOptions): Driver.Driver => {
       else if (waiter.mode === "refresh") answer(waiter.caller, failedAnswer(exit.failed))
       else answer(waiter.caller, settle(slot, exit.failed))
     }
+    // Prefetches that already answer their ids (waiting on a read of one again) settle first, as the shell's do: their
+    // waits were on the load itself; a prefetch that has not started waits on its batch's work, which ends after.
     for (const waiter of load.waiters) {
-      if (waiter.mode !== "prefetch") continue
+      if (waiter.mode !== "prefetch" || !waiter.prefetch.started) continue
       const prefetch = waiter.prefetch
-      if (prefetch.started) {
-        for (const index of prefetch.agains.get(load) ?? []) {
-          prefetch.results[index] = exit._tag === "Success"
-            ? { _tag: "Value", value: exit.value }
-            : settle(slot, exit.failed)
-        }
-        prefetch.agains.delete(load)
-        answerPrefetch(prefetch)
-      } else {
-        prefetch.waiting.delete(load)
-        if (prefetch.waiting.size === 0) finishPrefetch(prefetch)
+      for (const index of prefetch.agains.get(load) ?? []) {
+        prefetch.results[index] = exit._tag === "Success"
+          ? { _tag: "Value", value: exit.value }
+          : settle(slot, exit.failed)
       }
+      prefetch.agains.delete(load)
+      answerPrefetch(prefetch)
+    }
+    for (const waiter of load.waiters) {
+      if (waiter.mode !== "prefetch" || waiter.prefetch.started) continue
+      const prefetch = waiter.prefetch
+      prefetch.waiting.delete(load)
+      if (prefetch.waiting.size === 0) finishPrefetch(prefetch)
     }
   }
 

@@ -144,7 +144,6 @@ class ReadyIterator {
   }
 }
 
-
 // TypeScript cannot follow a generic key into a record of effects; this is the one place that says it holds.
 const pick = <K extends keyof Views>(views: Views, view: K) =>
   views[view] as unknown as Effect.Effect<Effect.Effect.Success<Views[K]>, SecretsError>
@@ -171,11 +170,12 @@ class Load {
 const superseded = Symbol("superseded")
 type LoadResult = Exit.Exit<SecretValue, SecretStoreError> | typeof superseded
 
-// The policy's name for a failure: transient and defects are ridden out on the previous value, the rest revokes it.
-const kindOf = (cause: Cause.Cause<SecretStoreError>): CachePolicy.FailureKind => {
+// The policy's name for a failure, from its error's tag (none: a defect of the store).
+const tagOf = (cause: Cause.Cause<SecretStoreError>): string | undefined => {
   const error = Cause.failureOption(cause)
-  return error._tag === "None" ? "defect" : isTransient(error.value) ? "transient" : "revocation"
+  return error._tag === "None" ? undefined : error.value._tag
 }
+const kindOf = (cause: Cause.Cause<SecretStoreError>) => CachePolicy.failureKindOf(tagOf(cause))
 
 /** @internal */
 export const make = (
@@ -566,22 +566,24 @@ export const make = (
         ? singles(loads)
         : Effect.matchCauseEffect(Effect.suspend(() => fetchBatch(loads.map((load) => load.slot.request.secretId))), {
           onFailure: (cause) => {
+            // Rule "batch fallback", as the policy says: each secret fails alike, or each is read alone.
+            if (CachePolicy.batchFailure(tagOf(cause)) === "ReadAlone") return singles(loads)
             const error = Cause.failureOption(cause)
-            // Rule "batch fallback": a transient failure of the batch, or a misconfigured store, is each secret's
-            // own failure; a defect of the batch is each secret's store defect (ridden out like a transient one).
-            if (error._tag === "None") {
-              return Effect.forEach(loads, (load) => deliver(load, Exit.failCause(cause)), { discard: true })
-            }
-            if (isTransient(error.value) || error.value._tag === "SecretsMisconfigured") {
-              const failure = error.value
-              return Effect.forEach(
-                loads,
-                (load) => deliver(load, Exit.fail(renamed(failure, load.slot.request.secretId))),
-                { discard: true }
-              )
-            }
-            // Any other (no batch permission, a rejected request) says nothing about the secrets: read one by one.
-            return singles(loads)
+            const failure =
+              error._tag === "Some" && (isTransient(error.value) || error.value._tag === "SecretsMisconfigured")
+                ? error.value
+                : undefined
+            return Effect.forEach(
+              loads,
+              (load) =>
+                deliver(
+                  load,
+                  failure === undefined
+                    ? Exit.failCause(cause) // a defect of the batch: each secret's store defect
+                    : Exit.fail(renamed(failure, load.slot.request.secretId))
+                ),
+              { discard: true }
+            )
           },
           onSuccess: (answers) => {
             // Rule "exact answers": an answer reaches a load only when it is that very id's; a missing answer, or one
@@ -589,8 +591,12 @@ export const make = (
             const alone: Array<Load> = []
             const answered: Array<readonly [Load, Exit.Exit<SecretValue, SecretStoreError>]> = []
             for (const load of loads) {
-              const exit = answers.get(load.slot.request.secretId)
-              if (exit === undefined || (Exit.isSuccess(exit) && exit.value.secretId !== load.slot.request.secretId)) {
+              const requested = load.slot.request.secretId
+              const exit = answers.get(requested)
+              if (
+                exit === undefined ||
+                (Exit.isSuccess(exit) && !CachePolicy.answersRequest(requested, exit.value.secretId))
+              ) {
                 alone.push(load)
               } else {
                 answered.push([load, exit])
@@ -630,12 +636,8 @@ export const make = (
           entries.push([secretId, decision])
         }
         const slots = entries.flatMap(([, decision]) => decision._tag === "Load" ? [decision.slot] : [])
-        const chunks = policy.planPrefetch(
-          slots,
-          at,
-          (slot) => currentLoad(slot).fiber !== undefined,
-          store.batchSize ?? 20
-        )
+        const limits = CachePolicy.prefetchLimits(store.batchSize, store.fetchBatch !== undefined)
+        const chunks = policy.planPrefetch(slots, at, (slot) => currentLoad(slot).fiber !== undefined, limits.size)
         // What answers each cold key, as found when its chunk started: the batch's own answer, or a reader's load.
         const claims = new Map<Slot, Deferred.Deferred<SecretValue, SecretStoreError> | Load>()
         const claim = (slots: ReadonlyArray<Slot>): ReadonlyArray<Load> => {
@@ -658,7 +660,7 @@ export const make = (
           }
           return batch
         }
-        const concurrency = store.fetchBatch === undefined ? 1 : 4
+        const concurrency = limits.concurrency
         // The first wave is claimed now, so a reader that comes right after this call joins it; the rest on start.
         const firstWave = chunks.slice(0, concurrency).map(claim)
         const work = run(
