@@ -69,6 +69,20 @@ pack() {
       echo "$files" | grep -qx "$required" || fail "@effect-secrets/$name packs no $required"
     done
     if tar -xzOf "$tgz" package/package.json | grep -q '"workspace:'; then fail "@effect-secrets/$name keeps a workspace: range"; fi
+    # Every package a built module imports must be declared by the tarball's package.json (a dependency or a peer):
+    # the install projects put all our tarballs at the top level, where an undeclared import would still resolve.
+    local undeclared
+    undeclared=$(tar -xzOf "$tgz" package/package.json | node -e '
+      const manifest = JSON.parse(require("node:fs").readFileSync(0, "utf8"))
+      const declared = new Set([manifest.name, ...Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies })])
+      const { execSync } = require("node:child_process")
+      const sources = execSync(`tar -xzOf ${process.argv[1]} --wildcards "package/dist/*.js"`, { maxBuffer: 1 << 28 })
+      const specifiers = [...sources.toString().matchAll(/(?:from|import)\s*\(?\s*"([^".][^"]*)"/g)].map((m) => m[1])
+      const packageOf = (s) => s.startsWith("@") ? s.split("/").slice(0, 2).join("/") : s.split("/")[0]
+      const missing = new Set(specifiers.filter((s) => !s.startsWith("node:")).map(packageOf).filter((p) => !declared.has(p)))
+      process.stdout.write([...missing].join(" "))
+    ' "$tgz")
+    [ -z "$undeclared" ] || fail "@effect-secrets/$name imports packages it does not declare: $undeclared"
     local unpacked
     unpacked=$(tar -tvzf "$tgz" | awk '{ s += $3 } END { print s }')
     echo "@effect-secrets/$name: $(wc -c <"$tgz") bytes packed, $unpacked unpacked, $(echo "$files" | wc -l) files"
