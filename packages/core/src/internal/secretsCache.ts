@@ -408,13 +408,23 @@ export const make = (
           entry !== undefined && entry.value.secret === result.value ? entry.value.views : viewsOf(result.value)
         )
       }
+      return fromKeyNow(slot, onFailure, again)
+    }
+
+    // What a caller answered late gets from the key now (`policy.answerNow`): its fresh value, its remembered failure
+    // (as `onFailure` makes it), or `otherwise`.
+    const fromKeyNow = (
+      slot: Slot,
+      onFailure: (slot: Slot, cause: Cause.Cause<SecretStoreError>) => Effect.Effect<Views, SecretsError>,
+      otherwise: () => Effect.Effect<Views, SecretsError>
+    ): Effect.Effect<Views, SecretsError> => {
       switch (policy.answerNow(slot, now())) {
         case "Fresh":
           return Effect.succeed(slot.entry!.value.views)
         case "Remembered":
           return onFailure(slot, slot.failure!.error)
         case "Load":
-          return again()
+          return otherwise()
       }
     }
 
@@ -522,17 +532,11 @@ export const make = (
           return then(decision.slot)
         })
       const again = (secretId: string, options: VersionSelector | undefined): Effect.Effect<Views, SecretsError> =>
-        withSlot(secretId, options, true, (slot) => {
-          switch (policy.answerNow(slot, now())) {
-            case "Fresh":
-              return Effect.succeed(slot.entry!.value.views)
-            case "Remembered":
-              return onFailure(slot, slot.failure!.error)
-            case "Load":
-              policy.used(slot)
-              return joinThen(slot, onFailure, () => again(secretId, options))
-          }
-        })
+        withSlot(secretId, options, true, (slot) =>
+          fromKeyNow(slot, onFailure, () => {
+            policy.used(slot) // a late answer that must load is a read of the key
+            return joinThen(slot, onFailure, () => again(secretId, options))
+          }))
       return Object.assign(
         (secretId: string, options: VersionSelector | undefined) =>
           withSlot(secretId, options, false, (slot) => joinThen(slot, onFailure, () => again(secretId, options))),
