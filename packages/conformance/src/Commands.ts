@@ -34,6 +34,8 @@ export type Command =
   /** The oldest store call in flight for the key ends with `outcome` (only when one is in flight). */
   | { readonly _tag: "Complete"; readonly key: Key; readonly outcome: Outcome }
   | { readonly _tag: "Invalidate"; readonly key: Key }
+  /** `invalidateAll`: every key leaves the table; loads in flight answer their own callers only. */
+  | { readonly _tag: "InvalidateAll" }
   /** An explicit `refresh`: loads now, or joins the load in flight. */
   | { readonly _tag: "Refresh"; readonly key: Key }
   /** A forced refresh (after an auth failure): at most one store call per key per `minRefreshInterval`. */
@@ -66,6 +68,8 @@ export const show = (command: Command): string => {
       return `Advance(${command.millis})`
     case "Complete":
       return `Complete(${command.key}, ${showOutcome(command.outcome)})`
+    case "InvalidateAll":
+      return "InvalidateAll"
     case "Invalidate":
     case "Refresh":
     case "ForceRefresh":
@@ -145,6 +149,7 @@ export interface Vocabulary {
   readonly advance?: number
   readonly complete?: number
   readonly invalidate?: number
+  readonly invalidateAll?: number
   readonly refresh?: number
   readonly forceRefresh?: number
   readonly prefetch?: number
@@ -157,6 +162,7 @@ export const everything: Vocabulary = {
   advance: 5,
   complete: 8,
   invalidate: 1,
+  invalidateAll: 1,
   refresh: 1,
   forceRefresh: 1,
   prefetch: 1
@@ -185,6 +191,7 @@ export const command = (
   )
   add(vocabulary.complete, fc.tuple(key, outcomes).map(([key, outcome]) => ({ _tag: "Complete", key, outcome })))
   add(vocabulary.invalidate, key.map((key) => ({ _tag: "Invalidate", key })))
+  add(vocabulary.invalidateAll, fc.constant({ _tag: "InvalidateAll" }))
   add(vocabulary.refresh, key.map((key) => ({ _tag: "Refresh", key })))
   add(vocabulary.forceRefresh, key.map((key) => ({ _tag: "ForceRefresh", key })))
   add(

@@ -184,6 +184,9 @@ export class Model {
       case "Invalidate":
         if (this.table.has(command.key)) this.leave(command.key, "invalidated")
         break
+      case "InvalidateAll":
+        for (const key of [...this.table.keys()]) this.leave(key, "invalidated")
+        break
       case "Refresh":
         this.refresh(command.key, ++this.callers)
         break

@@ -312,6 +312,9 @@ export const make = (options: Commands.RunOptions): Driver.Driver => {
         case "Invalidate":
           policy.invalidate(...request(command.key))
           break
+        case "InvalidateAll":
+          policy.invalidateAll()
+          break
         case "Refresh":
           refresh(command.key, ++callers)
           break
