@@ -210,9 +210,14 @@ describe("memory", () => {
           })
         for (let i = 1; i <= 300; i++) refs.push(yield* readVersion(i))
         yield* secrets.invalidateAll
-        yield* ioTurn // WeakRef targets are held until the current job ends
-        gc()
-        const alive = refs.filter((ref) => ref.deref() !== undefined).length
+        // WeakRef targets are held until the current job ends, and a finished fiber may still be referenced by the
+        // scheduler for a turn or two (seen once on Node 24): a few turns and collections, never a leak's forever.
+        let alive = refs.length
+        for (let round = 0; round < 5 && alive > 0; round++) {
+          yield* ioTurn
+          gc()
+          alive = refs.filter((ref) => ref.deref() !== undefined).length
+        }
         assert.strictEqual(alive, 0)
       })))
 })
