@@ -6,6 +6,7 @@
  * @internal
  */
 import * as Duration from "effect/Duration"
+import type { LocalSecretsManager } from "../LocalSecretsManager.js"
 
 /** @internal */
 export interface Limits {
@@ -20,18 +21,12 @@ export interface Limits {
   readonly maxVersionsPerSecret: number
 }
 
-/** @internal */
-export interface Input {
-  readonly maxRequestBytes?: number | undefined
-  readonly maxConnections?: number | undefined
-  readonly headersTimeout?: Duration.DurationInput | undefined
-  readonly requestTimeout?: Duration.DurationInput | undefined
-  readonly keepAliveTimeout?: Duration.DurationInput | undefined
-  readonly maxTrackedSecretIds?: number | undefined
-  readonly maxFaultTargets?: number | undefined
-  readonly maxStoredBytes?: number | undefined
-  readonly maxVersionsPerSecret?: number | undefined
-}
+/**
+ * The bounds as a caller gives them: `LocalSecretsManager.Limits`, declared once in the public module.
+ *
+ * @internal
+ */
+export type Input = LocalSecretsManager.Limits
 
 /**
  * AWS's quota for one secret value, `SecretString` or `SecretBinary`.
