@@ -31,7 +31,7 @@ export default tseslint.config(
   },
   {
     // Examples and benchmarks talk to the terminal on purpose.
-    files: ["examples/**/*.ts", "packages/bench/**/*.ts"],
+    files: ["examples/**/*.ts", "packages/bench/**/*.ts", "packages/effect4/bench/**/*.ts"],
     rules: { "no-console": "off" }
   }
 )
