@@ -3,10 +3,13 @@
  * the API quota, for `@effect-secrets/core` side by side with Powertools' `SecretsProvider` and bare Effect /
  * JavaScript floors, in one process. Prints a markdown report on stdout (progress goes to stderr).
  *
- * `BENCH_ONLY=hit,load,stampede,memory,fleet` runs some sections only (`load` needs `hit`: it is added).
+ * `BENCH_ONLY=hit,load,stampede,effect4,memory,fleet` runs some sections only (`load` needs `hit`, `effect4` needs
+ * `hit` and `stampede`: they are added; `effect4` runs the Effect 4 line's hit path and stampede, and sets them beside this line's `hit` and `stampede`).
  */
 import { readFileSync } from "node:fs"
 import * as os from "node:os"
+import type { Effect4Figures } from "./effect4.js"
+import { runEffect4Bench } from "./effect4.js"
 import { FLEET, fleet } from "./fleet.js"
 import type { CaseId, HitCase } from "./hit.js"
 import { makeHitBench } from "./hit.js"
@@ -30,10 +33,12 @@ setTimeout(() => {
 }, GUARD_SECONDS * 1000).unref()
 
 const sections = (() => {
-  const all = ["hit", "load", "stampede", "memory", "fleet"] as const
+  const all = ["hit", "load", "stampede", "effect4", "memory", "fleet"] as const
   const only = process.env["BENCH_ONLY"]?.split(",").map((s) => s.trim()).filter((s) => s !== "")
   const chosen = new Set<string>(only === undefined || only.length === 0 ? all : only)
   if (chosen.has("load")) chosen.add("hit")
+  // E) sets the Effect 4 line beside this line's hit path and stampede: it needs both.
+  if (chosen.has("effect4")) { for (const needed of ["hit", "stampede"]) chosen.add(needed) }
   return chosen
 })()
 
@@ -128,6 +133,80 @@ const stampedeTable = (results: ReadonlyArray<StampedeResult>): Array<string> =>
   ]
 }
 
+// E) Both lines side by side: each line's figures and ratios come from its own process (same stub, same Powertools).
+const bothLines = (
+  hit: Measured | undefined,
+  stampede: ReadonlyArray<StampedeResult> | undefined,
+  four: Effect4Figures
+): Array<string> => {
+  const m3 = (id: CaseId) => (hit === undefined ? Number.NaN : median(hit.get(id) ?? [Number.NaN]))
+  const m4 = (id: string) => median(four.hit?.[id]?.values ?? [Number.NaN])
+  const hitRow = (label: string, id3: CaseId, id4: string) => [
+    label,
+    fmt(m3(id3)),
+    `${fmt(m3(id3) / m3("powertools"), 3)}×`,
+    fmt(m4(id4)),
+    `${fmt(m4(id4) / m4("powertools"), 3)}×`
+  ]
+  const w3 = (id: StampedeResult["id"]) => {
+    const r = stampede?.find((x) => x.id === id)
+    return r === undefined ? Number.NaN : medianWall(r)
+  }
+  const w4 = (id: string) => median(four.stampede?.[id]?.wallMs ?? [Number.NaN])
+  const calls4 = (id: string) => (four.stampede?.[id]?.storeCalls ?? []).map((n) => int(n)).join(", ") || "—"
+  const calls3 = (id: StampedeResult["id"]) =>
+    stampede?.find((x) => x.id === id)?.storeCalls?.map((n) => int(n)).join(", ") ?? "—"
+  const stampedeRow = (label: string, id: "coreMemory" | "coreSdk" | "floorDeferred") => [
+    label,
+    fmt(w3(id)),
+    `${fmt(w3(id) / w3("floorDeferred"), 2)}×`,
+    calls3(id),
+    fmt(w4(id)),
+    `${fmt(w4(id) / w4("floorDeferred"), 2)}×`,
+    calls4(id)
+  ]
+  return [
+    "### E) The Effect 3 and Effect 4 lines side by side",
+    "",
+    `The Effect 4 line (\`@effect-secrets/core\` 1.x on effect ${four.effect}) ran in its own process on Node ` +
+    `${four.node} (packages/effect4/bench), with its own Powertools and floor rows; this process is the Effect 3 ` +
+    `line on Node ${process.version}. Each ratio is taken within one process, so compare ratios, not ns across lines.`,
+    "",
+    ...table(["Hit path (ns/op, median)", "Effect 3", "/ Powertools", "Effect 4", "/ Powertools"], "lrrrr", [
+      hitRow("`yield* secrets.getString(\"db\")`, built each iteration", "getStringFresh", "getStringFresh"),
+      hitRow("`yield* read`, built once", "getStringBuiltOnce", "getStringBuiltOnce"),
+      hitRow("`yield* secrets.get(\"db\")`", "get", "get"),
+      hitRow("`yield* secrets.getJson(\"db\", Credentials)`", "getJson", "getJson"),
+      hitRow("floor: `yield* Effect.succeed(x)`", "floorSucceed", "floorSucceed"),
+      hitRow("floor: `map.get` + monotonic clock", "floorMap", "floorMap"),
+      hitRow("Powertools `await provider.get(\"db\")` (warm)", "powertools", "powertools")
+    ]),
+    "",
+    ...table(
+      [
+        `Cold stampede, ${int(STAMPEDE)} gets (median wall ms)`,
+        "Effect 3",
+        "/ floor",
+        "store calls",
+        "Effect 4",
+        "/ floor",
+        "store calls"
+      ],
+      "lrrrrrr",
+      [
+        stampedeRow(`over an in-memory store that sleeps ${STUB_DELAY_MS} ms`, "coreMemory"),
+        stampedeRow("over `AwsSecretStore` + AWS SDK v3 → loopback stub", "coreSdk"),
+        stampedeRow("floor: one `Deferred` awaited by every fiber", "floorDeferred")
+      ]
+    ),
+    "",
+    `- Powertools' stampede (no deduplication: one SDK call per caller) is section C's row: ${
+      fmt(w3("powertools"))
+    } ms, ${calls3("powertools")} calls.`,
+    ""
+  ]
+}
+
 const main = async () => {
   const cpus = os.cpus()
   const started = process.hrtime.bigint()
@@ -145,11 +224,14 @@ const main = async () => {
   ])
 
   const stub = await startStub()
+  let quietHit: Measured | undefined
+  let stampedeResults: ReadonlyArray<StampedeResult> | undefined
   try {
     if (sections.has("hit")) {
       const bench = await makeHitBench(stub)
       try {
         const quiet = await runCases(bench.cases)
+        quietHit = quiet
         const reference = median(quiet.get("getStringFresh")!)
         const floor = median(quiet.get("floorMap")!)
         print([
@@ -209,9 +291,17 @@ const main = async () => {
       }
     }
 
-    if (sections.has("stampede")) print(stampedeTable(await stampedes(stub)))
+    if (sections.has("stampede")) {
+      stampedeResults = await stampedes(stub)
+      print(stampedeTable(stampedeResults))
+    }
   } finally {
     await stub.close()
+  }
+
+  if (sections.has("effect4")) {
+    const four = await runEffect4Bench(["hit", "stampede"].filter((s) => sections.has(s)))
+    print(bothLines(quietHit, stampedeResults, four))
   }
 
   if (sections.has("memory")) {
