@@ -7,6 +7,9 @@
 #   lowest       core + aws + local on the lowest peers all three accept together (local's floors are the highest)
 #   aws-lowest   core + aws on aws's own lowest peers, against the packed local's bin started from `lowest`
 #   newest       core + aws + local on the versions the workspace uses
+#   effect4      the Effect 4 line (packages/effect4: core, aws, local at 1.x): built, packed and checked like the
+#                others, then installed with the policy tarball of `pack` on effect 4 and run on Node >= 22 (the
+#                registry's node@22 when this Node is older)
 # The lowest versions are read from the packages' own ranges, so a range can only widen with a test that proves it.
 # Usage: .ci/install-test.sh [step...]   (steps: pack core-lowest lowest aws-lowest newest; default: all, in order)
 # INSTALL_TEST_DIR names the work directory (default: a new one under $TMPDIR, removed at the end unless it fails).
@@ -17,7 +20,7 @@ work=${INSTALL_TEST_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/effect-secrets-install.XXX
 mkdir -p "$work"
 case "$work/" in "$root"/*) echo "the work directory must be outside the workspace" >&2; exit 2 ;; esac
 steps=("$@")
-[ ${#steps[@]} -eq 0 ] && steps=(pack core-lowest lowest aws-lowest newest)
+[ ${#steps[@]} -eq 0 ] && steps=(pack core-lowest lowest aws-lowest newest effect4)
 
 # Tools the checks run, at exact versions (attw 0.18.5 bundles a TypeScript that does not know require(esm): see
 # the attw line below).
@@ -46,15 +49,21 @@ for dir in "$root"/packages/*/; do
   name=$(basename "$dir")
   [ "$(field "packages/$name" 'p.private === true')" = "true" ] || published+=("$name")
 done
-tarball() { ls "$work"/tarballs/effect-secrets-"$1"-*.tgz; }
+# The Effect 4 line's tarballs go to tarballs4 (same names, another major); TARBALLS picks the directory.
+tarball() { ls "$work"/${TARBALLS:-tarballs}/effect-secrets-"$1"-*.tgz; }
 
 pack() {
   echo "::: build"
   (cd "$root" && npx -y pnpm@10 -r build)
   rm -rf "$work/tarballs" && mkdir -p "$work/tarballs"
-  for name in "${published[@]}"; do
-    echo "::: pack @effect-secrets/$name"
-    (cd "$root/packages/$name" && npx -y pnpm@10 pack --pack-destination "$work/tarballs" >/dev/null)
+  for name in "${published[@]}"; do pack_one "packages/$name" "$name"; done
+}
+
+# pack_one DIR NAME: packs one package with pnpm into $work/${TARBALLS:-tarballs} and checks the tarball.
+pack_one() {
+    local name=$2
+    echo "::: pack @effect-secrets/$name ($1)"
+    (cd "$root/$1" && npx -y pnpm@10 pack --pack-destination "$work/${TARBALLS:-tarballs}" >/dev/null)
     local tgz files
     tgz=$(tarball "$name")
     files=$(tar -tzf "$tgz")
@@ -97,11 +106,10 @@ pack() {
       core) entry=SecretStore.ts ;;
       aws) entry=AwsSecrets.ts ;;
       local) entry=LocalSecretsManager.ts ;;
-      *) entry=$(cd "$root/packages/$name/src" && ls [A-Z]*.ts | head -1) ;;
+      *) entry=$(cd "$root/$1/src" && ls [A-Z]*.ts | head -1) ;;
     esac
     (cd "$work" && npx -y "@arethetypeswrong/cli@$attw" "$tgz" --profile node16 --ignore-rules cjs-resolves-to-esm \
       --include-entrypoints "./${entry%.ts}") || fail "attw @effect-secrets/$name"
-  done
 }
 
 # project NAME PROGRAM PACKAGES... -- SPECS...: an empty npm project with the tarballs and exact versions installed.
@@ -214,6 +222,26 @@ newest() {
     "@effect/platform@$(dev aws @effect/platform)" "@aws-sdk/client-secrets-manager@$(dev aws @aws-sdk/client-secrets-manager)"
 }
 
+effect4() {
+  echo "::: build (the Effect 4 line)"
+  (cd "$root/packages/effect4" && npx -y pnpm@10 -r build)
+  rm -rf "$work/tarballs4" && mkdir -p "$work/tarballs4"
+  export TARBALLS=tarballs4
+  for name in core aws local; do pack_one "packages/effect4/$name" "$name"; done
+  # The shared policy is the one `pack` made: the Effect 4 packages depend on its published range.
+  cp "$work"/tarballs/effect-secrets-policy-*.tgz "$work/tarballs4/" || fail "effect4: run the pack step first"
+  local node22 dir_path
+  node22=$(node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.stdout.write(a > 22 || (a === 22 && b >= 19) ? "yes" : "")')
+  if [ -n "$node22" ]; then
+    dir_path=$PATH
+  else
+    dir_path="$(dirname "$(npx -y -p node@22 -- bash -c 'command -v node' | tail -1)"):$PATH"
+  fi
+  PATH=$dir_path project effect4 full4 policy core aws local -- "effect@$(field packages/effect4 'p.devDependencies.effect')" \
+    "@aws-sdk/client-secrets-manager@$(field packages/effect4/aws 'p.devDependencies["@aws-sdk/client-secrets-manager"]')"
+  unset TARBALLS
+}
+
 for step in "${steps[@]}"; do
   start=$SECONDS
   case $step in
@@ -222,6 +250,7 @@ for step in "${steps[@]}"; do
     lowest) lowest ;;
     aws-lowest) aws_lowest ;;
     newest) newest ;;
+    effect4) effect4 ;;
     *) echo "unknown step $step" >&2 && exit 2 ;;
   esac
   echo "::: $step took $((SECONDS - start))s"
