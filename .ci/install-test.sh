@@ -125,7 +125,7 @@ project() {
   echo "::: $name: npm install ${specs[*]}"
   local start=$SECONDS
   if ! (cd "$dir" && npm install --no-audit --no-fund --save-exact "${tarballs[@]}" "${specs[@]}" \
-    "typescript@$typescript" "@types/node@$types_node" >install.log 2>&1); then
+    "typescript@$typescript" "@types/node@${TYPES_NODE:-$types_node}" >install.log 2>&1); then
     tail -30 "$dir/install.log"
     fail "$name: npm install"
     return
@@ -147,10 +147,11 @@ project() {
     echo "::: $name: node program.$form"
     (cd "$dir" && node "program.$form") || fail "$name: node program.$form"
   done
-  cat >"$dir/tsconfig.json" <<'EOF'
+  local lib=${TS_LIB:-'"ES2022"'}
+  cat >"$dir/tsconfig.json" <<EOF
 {
   "compilerOptions": {
-    "module": "NodeNext", "moduleResolution": "NodeNext", "target": "ES2022", "lib": ["ES2022"], "types": ["node"],
+    "module": "NodeNext", "moduleResolution": "NodeNext", "target": "ES2022", "lib": [$lib], "types": ["node"],
     "strict": true, "exactOptionalPropertyTypes": true, "noEmit": true, "skipLibCheck": false
   },
   "files": ["program.ts", "program.cts"]
@@ -237,7 +238,8 @@ effect4() {
   else
     dir_path="$(dirname "$(npx -y -p node@22 -- bash -c 'command -v node' | tail -1)"):$PATH"
   fi
-  PATH=$dir_path project effect4 full4 policy core aws local -- "effect@$(field packages/effect4 'p.devDependencies.effect')" \
+  # effect 4's own declarations name DOM types (CryptoKey, Storage): a project type-checking them needs lib DOM.
+  PATH=$dir_path TYPES_NODE=22.19.0 TS_LIB='"ES2022", "DOM"' project effect4 full4 policy core aws local -- "effect@$(field packages/effect4 'p.devDependencies.effect')" \
     "@aws-sdk/client-secrets-manager@$(field packages/effect4/aws 'p.devDependencies["@aws-sdk/client-secrets-manager"]')"
   unset TARBALLS
 }
