@@ -91,7 +91,9 @@ export const layer = (options?: SecretsConfigProviderOptions): Layer.Layer<never
  *
  * The provider is wrapped for this read, which records whether a secret's value was read (through `orElse`,
  * `nested`, `mapInput` and the `fallback` option alike) and, in order, the paths the parse asked for. If no secret was
- * read, the read's errors and defects are what `yield* config` gives, untouched. If one was:
+ * read, the read's errors and defects are what `yield* config` gives, untouched. (A provider of yours that answers
+ * from copies it took earlier, without asking this one during the read, hides the read: snapshot through `read`.)
+ * If one was:
  *
  * - a `SchemaError` is rebuilt from its failures alone: each says "The value is missing" (nothing was there) or "The
  *   value is invalid", with a fixed note that the original message is not shown; no message, schema, input or cause

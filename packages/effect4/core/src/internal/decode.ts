@@ -51,7 +51,9 @@ const firstProblem = (
 ): { readonly path: ReadonlyArray<string | number>; readonly expected: string } => {
   switch (issue._tag) {
     case "Pointer": {
-      for (const segment of issue.path) path.push(typeof segment === "number" ? segment : String(segment))
+      // A pointer outside a struct's own keys (those are read in "Composite") was written at parse time, and may be
+      // made of the value: only an index is the schema's.
+      for (const segment of issue.path) path.push(typeof segment === "number" ? segment : "<key>")
       return firstProblem(issue.issue, path, undefined)
     }
     case "Composite": {
@@ -77,7 +79,10 @@ const firstProblem = (
     case "Filter":
       return { path, expected: expectedOfFilter(issue.filter) }
     case "Encoding":
-      return issue.issue._tag === "InvalidValue" || issue.issue._tag === "Forbidden"
+      // An Encoding wraps the source side's parse (schema-side issues: walk on) or a transformation's own failure,
+      // made at parse time from the value (a bare value issue or a pointer of its own): the schema's description
+      // stands for that, as on the Effect 3 line.
+      return issue.issue._tag === "InvalidValue" || issue.issue._tag === "Forbidden" || issue.issue._tag === "Pointer"
         ? { path, expected: describe(issue.ast) }
         : firstProblem(issue.issue, path, issue.ast)
     case "MissingKey":
@@ -89,11 +94,9 @@ const firstProblem = (
     case "InvalidType":
     case "OneOf":
       return { path, expected: describe(issue.ast) }
-    case "InvalidValue": {
-      const expected = issue.annotations?.expected
-      const fallback = at === undefined ? "a valid value" : describe(at)
-      return { path, expected: typeof expected === "string" ? expected : fallback }
-    }
+    case "InvalidValue":
+      // Its annotations were written at parse time and may quote the value: the schema side only.
+      return { path, expected: at === undefined ? "a valid value" : describe(at) }
   }
 }
 
