@@ -23,13 +23,13 @@ const renderings = (exit: Exit.Exit<unknown, unknown>): ReadonlyArray<string> =>
   return out
 }
 
-const run = (json: string, schema: Schema.Decoder<any>) =>
+const run = (json: string, schema: Schema.Decoder<unknown>) =>
   Effect.flatMap(SecretsService, (secrets) => secrets.getJson("db", schema)).pipe(
     Effect.provide(SecretsService.layerTest({ db: json }, { jitter: 0 })),
     Effect.exit
   )
 
-const cases: ReadonlyArray<readonly [string, Schema.Decoder<any>, unknown]> = [
+const cases: ReadonlyArray<readonly [string, Schema.Decoder<unknown>, unknown]> = [
   ["literal mismatch", Schema.Struct({ a: Schema.Literals(["x", "y"]) }), { a: M }],
   ["template literal", Schema.Struct({ a: Schema.TemplateLiteral(["sk-", Schema.String]) }), { a: M }],
   ["record with value-derived key, bad value", Schema.Record(Schema.String, Schema.Number), { [M]: "no" }],
