@@ -1,5 +1,5 @@
 /**
- * E) The Effect 4 line: packages/effect4/bench measures its hit path and stampede in its own process (Effect 4 and
+ * F) The Effect 4 line: packages/effect4/bench measures its hit path and stampede in its own process (Effect 4 and
  * vitest 5 need Node >= 22.19: on an older Node it runs on the registry's node@22, through .ci/node22.sh), against the same
  * loopback stub code and Powertools. Each line's ratios are taken within its own process; the table puts them side
  * by side with this process's figures.

@@ -4,7 +4,8 @@
  * JavaScript floors, in one process. Prints a markdown report on stdout (progress goes to stderr).
  *
  * `BENCH_ONLY=hit,load,stampede,effect4,memory,fleet` runs some sections only (`load` needs `hit`, `effect4` needs
- * `hit` and `stampede`: they are added; `effect4` runs the Effect 4 line's hit path and stampede, and sets them beside this line's `hit` and `stampede`).
+ * `hit` and `stampede`: they are added; `effect4` runs the Effect 4 line's hit path and stampede, and sets them beside this line's `hit` and `stampede`
+ * in section F).
  */
 import { readFileSync } from "node:fs"
 import * as os from "node:os"
@@ -133,7 +134,7 @@ const stampedeTable = (results: ReadonlyArray<StampedeResult>): Array<string> =>
   ]
 }
 
-// E) Both lines side by side: each line's figures and ratios come from its own process (same stub, same Powertools).
+// F) Both lines side by side: each line's figures and ratios come from its own process (same stub, same Powertools).
 const bothLines = (
   hit: Measured | undefined,
   stampede: ReadonlyArray<StampedeResult> | undefined,
@@ -166,7 +167,7 @@ const bothLines = (
     calls4(id)
   ]
   return [
-    "### E) The Effect 3 and Effect 4 lines side by side",
+    "### F) The Effect 3 and Effect 4 lines side by side",
     "",
     `The Effect 4 line (\`@effect-secrets/core\` 1.x on effect ${four.effect}) ran in its own process on Node ` +
     `${four.node} (packages/effect4/bench), with its own Powertools and floor rows; this process is the Effect 3 ` +
@@ -299,11 +300,6 @@ const main = async () => {
     await stub.close()
   }
 
-  if (sections.has("effect4")) {
-    const four = await runEffect4Bench(["hit", "stampede"].filter((s) => sections.has(s)))
-    print(bothLines(quietHit, stampedeResults, four))
-  }
-
   if (sections.has("memory")) {
     const m = await memory()
     const overhead = m.serviceBytes
@@ -337,6 +333,11 @@ const main = async () => {
   }
 
   if (sections.has("fleet")) await fleet()
+
+  if (sections.has("effect4")) {
+    const four = await runEffect4Bench(["hit", "stampede"].filter((s) => sections.has(s)))
+    print(bothLines(quietHit, stampedeResults, four))
+  }
 
   progress(`done in ${fmt(Number(process.hrtime.bigint() - started) / 1e9, 1)} s (fleet: ${FLEET.processes} processes)`)
 }

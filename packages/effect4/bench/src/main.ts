@@ -225,12 +225,13 @@ const stampede = async (stub: Stub): Promise<Record<string, StampedeFigure>> => 
       failed: 0
     }
   }
-  const add = (id: string, round: { wallMs: number; failed: number }, storeCalls: number) => {
+  // Floors call no store: they leave `storeCalls` empty.
+  const add = (id: string, round: { wallMs: number; failed: number }, storeCalls?: number) => {
     const f = figures[id]!
     figures[id] = {
       ...f,
       wallMs: [...f.wallMs, round.wallMs],
-      storeCalls: [...f.storeCalls, storeCalls],
+      storeCalls: storeCalls === undefined ? f.storeCalls : [...f.storeCalls, storeCalls],
       failed: f.failed + round.failed
     }
   }
@@ -250,8 +251,7 @@ const stampede = async (stub: Stub): Promise<Record<string, StampedeFigure>> => 
         yield* Effect.forkChild(Effect.andThen(Effect.sleep(Duration.millis(STUB_DELAY_MS)), Deferred.succeed(done, 1)))
         yield* Effect.all(Array.from({ length: STAMPEDE }, () => Deferred.await(done)), { concurrency: "unbounded" })
         return { wallMs: Number(now() - start) / 1e6, failed: 0 }
-      })),
-      0
+      }))
     )
   }
   await sdk.dispose()
