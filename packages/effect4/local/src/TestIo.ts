@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as TestClock from "effect/testing/TestClock"
+import { performance } from "node:perf_hooks"
 
 const RecordingTypeId = "~@effect-secrets/local/TestIo/Recording"
 
@@ -105,6 +106,21 @@ const timerTurn: Effect.Effect<void> = Effect.callback<void>((resume) => {
   return Effect.sync(() => clearTimeout(timer))
 })
 
+// Timer turns until the event loop has been mostly idle for one: at least four (what Effect 3's TestClock gave), more
+// while this process works (a large answer is written, read and parsed over many turns), bounded. Idleness is this
+// process's own event-loop utilization, so another process keeping the CPU busy does not end it early.
+const settle: Effect.Effect<void> = Effect.suspend(() => {
+  let last = performance.eventLoopUtilization()
+  const loop = (turn: number): Effect.Effect<void> =>
+    Effect.flatMap(timerTurn, () => {
+      const now = performance.eventLoopUtilization()
+      const busy = performance.eventLoopUtilization(now, last).utilization
+      last = now
+      return turn >= 3 && (busy < 0.5 || turn >= 2_000) ? Effect.void : loop(turn + 1)
+    })
+  return loop(0)
+})
+
 /**
  * Runs a fiber to its end: its real I/O goes on by itself, and whenever it waits on a sleep of the `TestClock` due
  * within `window` milliseconds (a backoff, a TTL, an endpoint's latency), time jumps there. Sleeps due later (a
@@ -141,9 +157,9 @@ export const finish = <A, E>(
         yield* ioTurn
         continue
       }
-      // An answer already on the wire (loopback HTTP) lands before time jumps past its timeout, as Effect 3's
-      // TestClock let it: Effect 4's does not turn the event loop, so a few timer turns run here first.
-      for (let i = 0; i < 4; i++) yield* timerTurn
+      // An answer already on the wire (loopback HTTP) lands before time jumps past its timeout: Effect 4's TestClock
+      // does not turn the event loop, so timer turns run here first, for as long as this process is busy with them.
+      yield* settle
       const next = soonest()
       if (fiber.pollUnsafe() === undefined && next !== undefined) yield* TestClock.setTime(next)
     }
