@@ -5,6 +5,8 @@ export default defineProject({
   ssr: { resolve: { conditions: ["@effect-secrets/source"] } },
   test: {
     name: "example-testing",
-    include: ["test/**/*.test.ts"]
+    include: ["test/**/*.test.ts"],
+    // Real HTTP and property runs on a shared, busy 2-core machine: a bound that catches a hang, not a speed.
+    testTimeout: 60_000
   }
 })

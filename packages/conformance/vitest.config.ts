@@ -3,6 +3,8 @@ import { defineProject } from "vitest/config"
 export default defineProject({
   test: {
     name: "conformance",
-    include: ["test/**/*.test.ts"]
+    include: ["test/**/*.test.ts"],
+    // Real HTTP and property runs on a shared, busy 2-core machine: a bound that catches a hang, not a speed.
+    testTimeout: 60_000
   }
 })
